@@ -1,0 +1,303 @@
+"""``summarizer`` command line.
+
+Exit codes: 0 every item succeeded, 1 some item failed (each failure is still
+written as an error record), 2 usage error.  Results go to stdout (or ``--out``);
+progress goes to stderr, and only when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import sys
+from collections.abc import Iterator
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from summarizer._version import __version__
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn news articles about military and security operations into validated reports.",
+)
+local_app = typer.Typer(no_args_is_help=True, help="Manage a long-lived embedded model server.")
+cache_app = typer.Typer(no_args_is_help=True, help="Inspect or clear the response cache.")
+app.add_typer(local_app, name="local")
+app.add_typer(cache_app, name="cache")
+
+#: file endings picked up when a directory is given
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm"}
+
+
+class Format(StrEnum):
+    json = "json"
+    jsonl = "jsonl"
+    markdown = "markdown"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"summarizer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """summarizer: operation reports from news articles."""
+
+
+def expand_inputs(items: list[str]) -> Iterator[str]:
+    """Files as given, ``-`` for stdin, globs the shell did not expand, directories."""
+    for item in items:
+        if item == "-":
+            yield item
+            continue
+        p = Path(item)
+        if p.is_dir():
+            yield from sorted(
+                str(f) for f in p.rglob("*") if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES
+            )
+        elif not p.exists() and glob.has_magic(item):
+            matches = sorted(glob.glob(item, recursive=True))
+            yield from matches if matches else [item]  # a dead glob is a failed item
+        else:
+            yield item
+
+
+def _settings(**kw: Any) -> Any:
+    from summarizer.settings import Settings
+
+    return Settings.from_env(**kw)
+
+
+def _error_record(source: str, exc: BaseException) -> dict[str, Any]:
+    from summarizer.errors import SummarizerError
+
+    kind = exc.kind if isinstance(exc, SummarizerError) else "internal"
+    message = str(exc) if isinstance(exc, SummarizerError) else type(exc).__name__
+    return {"source": source, "status": "error", "error": {"kind": kind, "message": message}}
+
+
+@app.command()
+def summarize(
+    inputs: Annotated[list[str], typer.Argument(help="Files, globs, directories, or - for stdin.")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.json,
+    published: Annotated[
+        str | None, typer.Option(help="Publication date YYYY-MM-DD, for relative dates.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here, not stdout.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name (remote endpoint).")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint URL.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Response cache directory.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write.")] = False,
+) -> None:
+    """Summarize articles into OperationReport JSON, JSONL or markdown."""
+    from summarizer.api import Summarizer
+    from summarizer.errors import ConfigError
+
+    pub: date | None = None
+    if published:
+        try:
+            pub = date.fromisoformat(published)
+        except ValueError:
+            raise typer.BadParameter("use YYYY-MM-DD", param_hint="--published") from None
+    sources = list(expand_inputs(inputs))
+    if not sources:
+        raise typer.BadParameter("no input files matched", param_hint="INPUTS")
+    try:
+        settings = _settings(model=model, base_url=base_url, cache_dir=cache_dir)
+        if no_cache:
+            settings = settings.model_copy(update={"use_cache": False})
+        summarizer = Summarizer(settings)
+    except (ConfigError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+    records: list[dict[str, Any]] = []
+    failed = 0
+    stream = out.open("w", encoding="utf-8") if out else sys.stdout
+    try:
+        with summarizer, _progress(len(sources)) as advance:
+            for src in sources:
+                record = _run_one(summarizer, src, pub)
+                failed += record["status"] != "ok"
+                if fmt is Format.jsonl:
+                    stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    stream.flush()
+                elif fmt is Format.markdown:
+                    stream.write(_markdown(record) + "\n")
+                    stream.flush()
+                else:
+                    records.append(record)
+                advance()
+        if fmt is Format.json:
+            if len(records) == 1 and records[0]["status"] == "ok":
+                payload: Any = records[0]["report"]
+            else:
+                payload = records
+            stream.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    except KeyboardInterrupt:
+        typer.echo("interrupted; finished items were written", err=True)
+        raise typer.Exit(130) from None
+    finally:
+        if out:
+            stream.close()
+    if failed:
+        typer.echo(f"{failed} of {len(sources)} item(s) failed", err=True)
+        raise typer.Exit(1)
+
+
+def _run_one(summarizer: Any, src: str, pub: date | None) -> dict[str, Any]:
+    from summarizer.errors import InputError, SummarizerError
+    from summarizer.inputs import Article, decode
+
+    try:
+        if src == "-":
+            article = Article(decode(sys.stdin.buffer.read(), "<stdin>"), "<stdin>")
+        else:
+            article = Path(src)  # type: ignore[assignment]
+            if not Path(src).exists():
+                raise InputError(f"no such file: {src}")
+        report = summarizer.summarize(article, published=pub)
+    except SummarizerError as exc:
+        return _error_record(src, exc)
+    except Exception as exc:  # noqa: BLE001 - one bad item must not end the batch
+        return _error_record(src, exc)
+    return {"source": src, "status": "ok", "report": report.model_dump(mode="json")}
+
+
+def _markdown(record: dict[str, Any]) -> str:
+    from summarizer.render import to_markdown
+    from summarizer.schema import OperationReport
+
+    if record["status"] != "ok":
+        err = record["error"]
+        return f"## {record['source']}\n\n**failed** ({err['kind']}): {err['message']}\n"
+    return f"<!-- {record['source']} -->\n" + to_markdown(
+        OperationReport.model_validate(record["report"])
+    )
+
+
+class _progress:
+    """A rich progress bar on stderr when it is a terminal; otherwise nothing."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self._bar: Any = None
+
+    def __enter__(self) -> Any:
+        if sys.stderr.isatty() and self.total > 1:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self._bar = Progress(console=Console(stderr=True), transient=True)
+            self._bar.start()
+            task = self._bar.add_task("summarizing", total=self.total)
+            return lambda: self._bar.advance(task)
+        return lambda: None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+@app.command()
+def schema(
+    write: Annotated[
+        Path | None, typer.Option(help="Write the JSON Schema files into this directory.")
+    ] = None,
+    request: Annotated[bool, typer.Option(help="Print the view the model fills.")] = False,
+) -> None:
+    """Print (or export) the OperationReport JSON Schema."""
+    from summarizer.schema import render_schema_files
+
+    files = render_schema_files()
+    if write is not None:
+        write.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (write / name).write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {len(files)} files to {write}")
+        return
+    key = "operation_report.request.schema.json" if request else "operation_report.schema.json"
+    typer.echo(files[key], nl=False)
+
+
+@local_app.command("start")
+def local_start(
+    model_path: Annotated[Path | None, typer.Option(help="Serve this GGUF instead.")] = None,
+) -> None:
+    """Start a long-lived embedded server that later runs reuse."""
+    from summarizer import local
+    from summarizer.errors import SummarizerError
+
+    try:
+        state = local.start_background(_settings(model_path=model_path))
+    except SummarizerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(state, indent=2))
+
+
+@local_app.command("stop")
+def local_stop() -> None:
+    """Stop the long-lived embedded server."""
+    from summarizer import local
+
+    stopped = local.stop_background(_settings())
+    typer.echo("stopped" if stopped else "no server was running")
+
+
+@local_app.command("status")
+def local_status() -> None:
+    """Show the long-lived server, if any (exit 1 when none is healthy)."""
+    from summarizer import local
+
+    state = local.background_status(_settings())
+    typer.echo(json.dumps(state, indent=2) if state else "no server recorded")
+    if not state or not state.get("healthy"):
+        raise typer.Exit(1)
+
+
+@cache_app.command("info")
+def cache_info() -> None:
+    """Where the cache is, how many answers it holds, how big it is."""
+    from summarizer.cache import ResponseCache
+
+    s = _settings()
+    stats = ResponseCache(s.resolved_cache_dir).stats()
+    typer.echo(
+        json.dumps(
+            {
+                "directory": str(stats.directory),
+                "entries": stats.entries,
+                "size_bytes": stats.size_bytes,
+            },
+            indent=2,
+        )
+    )
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Delete every cached answer (the embedded model file is kept)."""
+    from summarizer.cache import ResponseCache
+
+    n = ResponseCache(_settings().resolved_cache_dir).clear()
+    typer.echo(f"removed {n} entries")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

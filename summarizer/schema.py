@@ -1,0 +1,480 @@
+"""The ``OperationReport`` contract: plain Pydantic types, no provider imports.
+
+Two views of one schema:
+
+* **request view** (JSON Schema ``mode="validation"``) is what the model is asked to
+  fill.  It omits every field the library computes (offsets, parsed numbers and
+  dates, metadata), and an ``Evidence`` or ``Quantity`` is a bare string there, so
+  the model spends its slow output tokens only on words it must copy.
+* **output view** (``mode="serialization"``) is what callers receive and what
+  ``schemas/operation_report.schema.json`` documents.
+
+The library fills computed fields in validators, from the article held by
+:func:`summarizer.ground.grounding`; values the model sends for them are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticOmit
+
+from summarizer import dates, quantities
+from summarizer.ground import AlignmentStatus, GroundingContext, align, current_context
+
+SCHEMA_VERSION = "1.0"
+
+#: list bound; also a grammar bound, so a small model cannot loop until max_tokens
+MAX_ITEMS = 8
+
+
+@dataclass(frozen=True)
+class _LibrarySet:
+    """Marks a field the library computes: hidden from the request view."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        if handler.mode == "validation":
+            raise PydanticOmit
+        return handler(core_schema)
+
+
+LIBRARY_SET = _LibrarySet()
+
+
+def _context(info: ValidationInfo) -> GroundingContext | None:
+    """Grounding context from ``model_validate(..., context=...)`` or the task-local one."""
+    ctx = info.context
+    if isinstance(ctx, GroundingContext):
+        return ctx
+    if isinstance(ctx, dict):
+        inner = ctx.get("grounding")
+        if isinstance(inner, GroundingContext):
+            return inner
+    return current_context()
+
+
+class _Model(BaseModel):
+    # extra keys from a chatty model are dropped, but grammars are told "no extras"
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"additionalProperties": False})
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+class Evidence(_Model):
+    """A verbatim quote from the article, located by the library.
+
+    ``start``/``end`` are character offsets into the original text (before cleaning):
+    ``text[start:end]`` is the located quote.  ``status`` says how it was found.
+    """
+
+    quote: str
+    start: Annotated[int | None, LIBRARY_SET] = None
+    end: Annotated[int | None, LIBRARY_SET] = None
+    status: Annotated[AlignmentStatus, LIBRARY_SET] = "unchecked"
+    score: Annotated[float | None, LIBRARY_SET] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"quote": data}
+        return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        if handler.mode == "validation":
+            return {
+                "type": "string",
+                "description": "Exact words copied from the article that state this fact.",
+            }
+        return handler(core_schema)
+
+    @model_validator(mode="after")
+    def _ground(self, info: ValidationInfo) -> Evidence:
+        ctx = _context(info)
+        if ctx is None:
+            return self
+        a = align(self.quote, ctx.text, ctx.normalized)
+        if a.status == "not_found" and ctx.strict:
+            raise ValueError(
+                f"evidence quote not found in the article: {self.quote[:120]!r}; "
+                "copy the exact words from the article"
+            )
+        self.start, self.end, self.status, self.score = a.start, a.end, a.status, a.score
+        return self
+
+
+# --------------------------------------------------------------------------- quantities
+
+Qualifier = quantities.Qualifier
+
+
+class Quantity(_Model):
+    """A figure as the article states it; ``raw`` is parsed by the library.
+
+    ``qualifier`` keeps "more than 12,000" (at_least) apart from "12,460" (exact).
+    """
+
+    raw: str = Field(description="The figure exactly as written, e.g. 'more than 12,000'.")
+    value: Annotated[float | None, LIBRARY_SET] = None
+    low: Annotated[float | None, LIBRARY_SET] = None
+    high: Annotated[float | None, LIBRARY_SET] = None
+    qualifier: Annotated[Qualifier, LIBRARY_SET] = "unknown"
+    unit: Annotated[str | None, LIBRARY_SET] = None
+
+    _area: ClassVar[bool] = False  # subclasses parse into km²
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        if isinstance(data, (str, int, float)) and not isinstance(data, bool):
+            return {"raw": str(data)}
+        return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        if handler.mode == "validation":
+            return {
+                "type": "string",
+                "description": "The figure with its qualifier as written, e.g. 'more than 40'.",
+            }
+        return handler(core_schema)
+
+    @model_validator(mode="after")
+    def _parse(self, info: ValidationInfo) -> Quantity:
+        recompute = _context(info) is not None or (
+            self.qualifier == "unknown" and self.value is None and self.low is None
+        )
+        if recompute:
+            p = (
+                quantities.parse_area_km2(self.raw)
+                if self._area
+                else quantities.parse_quantity(self.raw)
+            )
+            self.value, self.low, self.high = p.value, p.low, p.high
+            self.qualifier, self.unit = p.qualifier, p.unit
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"quantity low {self.low} is greater than high {self.high}")
+        return self
+
+
+class Area(Quantity):
+    """An area, always normalised to square kilometres (``unit == "km2"``)."""
+
+    _area: ClassVar[bool] = True
+    evidence: Evidence
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:  # an Area needs its own quote
+        return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(core_schema)
+
+
+# --------------------------------------------------------------------------- dates
+
+Precision = dates.Precision
+
+
+class DateFact(_Model):
+    """A date as written; the library resolves it, relative words only against ``published``."""
+
+    raw: str = Field(description="The date words as written, e.g. 'Saturday' or '3 March 2025'.")
+    evidence: Evidence
+    year: Annotated[int | None, LIBRARY_SET] = None
+    month: Annotated[int | None, LIBRARY_SET] = None
+    day: Annotated[int | None, LIBRARY_SET] = None
+    precision: Annotated[Precision, LIBRARY_SET] = "unknown"
+    relative: Annotated[bool, LIBRARY_SET] = False
+
+    @model_validator(mode="after")
+    def _resolve(self, info: ValidationInfo) -> DateFact:
+        ctx = _context(info)
+        if ctx is not None or (self.precision == "unknown" and self.year is None):
+            p = dates.parse_date(self.raw, ctx.published if ctx else None)
+            self.year, self.month, self.day = p.year, p.month, p.day
+            self.precision, self.relative = p.precision, p.relative
+        return self
+
+    @property
+    def value(self) -> date | None:
+        """The calendar day, when known to the day."""
+        if self.precision == "day" and self.year and self.month and self.day:
+            return date(self.year, self.month, self.day)
+        return None
+
+    def sort_key(self) -> tuple[int, int, int]:
+        return (self.year or 0, self.month or 0, self.day or 0)
+
+
+# --------------------------------------------------------------------------- facts
+
+Relevance = Literal["operation_report", "mentions_operation", "not_about_operations"]
+Status = Literal["announced", "launched", "ongoing", "concluded", "planned", "unknown"]
+LocationKind = Literal[
+    "province",
+    "district",
+    "town",
+    "village",
+    "border_area",
+    "crossing",
+    "region",
+    "other",
+]
+ForceCategory = Literal[
+    "army",
+    "police",
+    "paramilitary",
+    "counter_terrorism",
+    "special_forces",
+    "air",
+    "coalition",
+    "militia",
+    "other",
+]
+ForceRole = Literal["lead", "participating", "supporting", "air_support", "not_participating"]
+OfficialRole = Literal["commander", "spokesperson", "announcer", "politician", "analyst", "other"]
+OutcomeCategory = Literal[
+    "killed",
+    "wounded",
+    "arrested",
+    "captured",
+    "destroyed",
+    "seized",
+    "cleared",
+    "searched",
+    "defused",
+    "other",
+]
+
+
+class NamedFact(_Model):
+    name: str = Field(description="As written in the article.")
+    evidence: Evidence
+
+
+class Location(NamedFact):
+    kind: LocationKind = Field(description="province also covers governorate.")
+    parent: str | None = Field(None, description="Enclosing place if the article states it.")
+
+
+class Force(NamedFact):
+    category: ForceCategory
+    role: ForceRole = Field(
+        description="not_participating when the article says the force did not take part."
+    )
+
+
+class Official(NamedFact):
+    title: str | None = None
+    organization: str | None = None
+    role: OfficialRole
+
+
+class Outcome(_Model):
+    category: OutcomeCategory
+    object: str = Field(description="What was affected, e.g. 'militants', 'hideouts'.")
+    quantity: Quantity | None = None
+    location: str | None = None
+    attribution: str | None = Field(None, description="Who claimed the figure, if stated.")
+    evidence: Evidence
+
+
+class Objective(_Model):
+    text: str
+    evidence: Evidence
+
+
+class ExtractionUsage(_Model):
+    """Tokens over every attempt, re-asks included."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class ExtractionMeta(_Model):
+    """How a report was produced; kept apart from the facts it describes."""
+
+    model: str
+    endpoint_kind: str
+    mode: str
+    prompt_version: str
+    schema_name: str
+    schema_version: str
+    cache_hit: bool = False
+    usage: ExtractionUsage = Field(default_factory=ExtractionUsage)
+    attempts: int = 1
+    latency_s: float = 0.0
+    grounded_share: float | None = None
+    published: date | None = None
+    source: str | None = None
+    content_sha256: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+    library_version: str = ""
+
+
+class OperationReport(_Model):
+    """One article's account of a military or security operation."""
+
+    relevance: Relevance = Field(
+        description="operation_report if the article is mainly about an operation; "
+        "mentions_operation if it only mentions one; else not_about_operations."
+    )
+    operation_name: str | None = Field(None, description="As written, in English.")
+    phase: int | None = Field(None, description="Phase number if stated, e.g. 2.")
+    phase_label: str | None = Field(None, description="Phase words as written.")
+    status: Status = "unknown"
+    operation_evidence: Evidence | None = Field(
+        None, description="Exact words naming the operation (and its phase/status)."
+    )
+    start_date: DateFact | None = None
+    end_date: DateFact | None = None
+    country: NamedFact | None = None
+    locations: list[Location] = Field(default_factory=list, max_length=MAX_ITEMS)
+    area: Area | None = Field(None, description="Area covered, with its exact figure words.")
+    forces: list[Force] = Field(default_factory=list, max_length=MAX_ITEMS)
+    adversaries: list[NamedFact] = Field(default_factory=list, max_length=MAX_ITEMS)
+    officials: list[Official] = Field(default_factory=list, max_length=MAX_ITEMS)
+    outcomes: list[Outcome] = Field(default_factory=list, max_length=2 * MAX_ITEMS)
+    objectives: list[Objective] = Field(default_factory=list, max_length=4)
+    sources: list[NamedFact] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Who the article attributes its information to.",
+    )
+    summary: str = Field(description="At most 3 sentences.")
+    extraction: Annotated[ExtractionMeta | None, LIBRARY_SET] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_repeats(cls, data: Any) -> Any:
+        """A small model sometimes repeats list items verbatim; a repeat is the same fact."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for key, items in data.items():
+            if isinstance(items, list) and len(items) > 1:
+                seen: set[str] = set()
+                unique = []
+                for item in items:
+                    sig = json.dumps(item, sort_keys=True, default=str)
+                    if sig not in seen:
+                        seen.add(sig)
+                        unique.append(item)
+                out[key] = unique
+        return out
+
+    @field_validator("phase")
+    @classmethod
+    def _phase_positive(cls, v: int | None) -> int | None:
+        if v is not None and v < 1:
+            raise ValueError("phase must be 1 or more, or null when no phase is stated")
+        return v
+
+    @field_validator("summary")
+    @classmethod
+    def _three_sentences(cls, v: str) -> str:
+        sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z\"'])", v.strip())
+        return " ".join(sentences[:3])
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> OperationReport:
+        s, e = self.start_date, self.end_date
+        if s and e and s.year and e.year:
+            # compare only to the precision both dates share
+            depth = min(_depth(s), _depth(e))
+            if e.sort_key()[:depth] < s.sort_key()[:depth]:
+                raise ValueError(f"end_date {e.raw!r} is before start_date {s.raw!r}")
+        return self
+
+    def evidence_items(self) -> list[Evidence]:
+        """Every Evidence in the report, in document order of the fields."""
+        return list(iter_evidence(self))
+
+    @property
+    def grounded_share(self) -> float | None:
+        return grounded_share(self)
+
+
+def _depth(d: DateFact) -> int:
+    return {"year": 1, "month": 2, "day": 3}.get(d.precision, 1)
+
+
+def iter_evidence(obj: Any) -> Any:
+    """Walk any Pydantic value and yield its Evidence objects (works for user schemas)."""
+    if isinstance(obj, Evidence):
+        yield obj
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from iter_evidence(getattr(obj, name))
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from iter_evidence(item)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            yield from iter_evidence(item)
+
+
+def grounded_share(value: BaseModel) -> float | None:
+    """Share of evidence quotes located in the article (None when there are none)."""
+    items = list(iter_evidence(value))
+    if not items:
+        return None
+    found = sum(e.status in ("exact", "normalized", "fuzzy") for e in items)
+    return round(found / len(items), 4)
+
+
+def request_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """What the model is asked to produce (library-computed fields hidden)."""
+    return model.model_json_schema(mode="validation")
+
+
+def output_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """What callers receive, with offsets, parsed values and metadata."""
+    return model.model_json_schema(mode="serialization")
+
+
+SCHEMA_FILES: dict[str, Callable[[], dict[str, Any]]] = {
+    "operation_report.schema.json": lambda: output_schema(OperationReport),
+    "operation_report.request.schema.json": lambda: request_schema(OperationReport),
+}
+
+
+def render_schema_files() -> dict[str, str]:
+    """File name -> JSON text of the exported schemas (compared by the drift test)."""
+    return {
+        name: json.dumps(make(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        for name, make in SCHEMA_FILES.items()
+    }

@@ -1,0 +1,124 @@
+"""One immutable settings object instead of a long keyword list.
+
+Everything that changes *which* model answers or *how* it is asked lives here, so a
+``Summarizer`` can be shared across threads and tasks without hidden globals.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+EndpointKind = Literal["auto", "openai", "llamacpp", "vllm", "ollama", "other"]
+
+#: name the embedded llama.cpp server reports for the bundled weights
+EMBEDDED_MODEL_NAME = "qwen2.5-coder-1.5b-instruct"
+
+
+def default_cache_dir() -> Path:
+    """XDG-style user cache, so the CLI and notebooks share answers by default."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "summarizer"
+
+
+class Settings(BaseModel):
+    """How to reach the model and how hard to try.
+
+    ``base_url=None`` means the embedded model: a llama.cpp server on loopback that
+    the library starts on demand (only when the cache cannot answer).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: str | None = Field(None, description="Model name; None = the embedded GGUF.")
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint; None = embedded.")
+    api_key: SecretStr | None = Field(None, description="Never logged, cached or recorded.")
+    endpoint_kind: EndpointKind = "auto"
+    mode: str | None = Field(None, description="instructor Mode name override, e.g. 'JSON'.")
+
+    cache_dir: Path | None = Field(None, description="None = the user cache directory.")
+    use_cache: bool = True
+
+    timeout: float = Field(600.0, gt=0, description="Seconds per HTTP request.")
+    max_reasks: int = Field(2, ge=0, le=10, description="Re-asks after a validation error.")
+    max_transport_retries: int = Field(4, ge=0, le=20)
+    retry_max_wait: float = Field(30.0, ge=0, description="Cap on one back-off or Retry-After.")
+
+    temperature: float = 0.0
+    seed: int | None = 0
+    max_tokens: int = Field(2048, gt=0)
+
+    model_dir: Path | None = Field(
+        None, description="Where the bundled GGUF is assembled; None = cache_dir/models."
+    )
+    model_path: Path | None = Field(None, description="A GGUF to serve instead of the bundled one.")
+    model_sha256: str | None = Field(None, description="Expected hash for model_path.")
+    local_threads: int | None = Field(None, description="llama.cpp threads; None = all cores.")
+    local_ctx: int = Field(8192, ge=512, description="Context window of the embedded server.")
+    local_start_timeout: float = Field(180.0, gt=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, v: str | None) -> str | None:
+        return v.rstrip("/") if v else v
+
+    @property
+    def embedded(self) -> bool:
+        return self.base_url is None
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir if self.cache_dir is not None else default_cache_dir()
+
+    @property
+    def resolved_model_dir(self) -> Path:
+        return self.model_dir if self.model_dir is not None else self.resolved_cache_dir / "models"
+
+    @property
+    def resolved_endpoint_kind(self) -> EndpointKind:
+        """Guess the server family from the URL when the caller did not say."""
+        if self.endpoint_kind != "auto":
+            return self.endpoint_kind
+        if self.base_url is None:
+            return "llamacpp"
+        url = self.base_url.lower()
+        if "api.openai.com" in url:
+            return "openai"
+        if ":11434" in url or "ollama" in url:
+            return "ollama"
+        return "other"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read ``SUMMARIZER_*`` and ``OPENAI_API_KEY``; explicit overrides win."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        mapping = {
+            "SUMMARIZER_MODEL": "model",
+            "SUMMARIZER_BASE_URL": "base_url",
+            "OPENAI_API_KEY": "api_key",
+            "SUMMARIZER_ENDPOINT_KIND": "endpoint_kind",
+            "SUMMARIZER_MODE": "mode",
+            "SUMMARIZER_CACHE_DIR": "cache_dir",
+            "SUMMARIZER_MODEL_PATH": "model_path",
+            "SUMMARIZER_MODEL_DIR": "model_dir",
+            "SUMMARIZER_MODEL_SHA256": "model_sha256",
+            "SUMMARIZER_TIMEOUT": "timeout",
+            "SUMMARIZER_LOCAL_THREADS": "local_threads",
+            "SUMMARIZER_LOCAL_CTX": "local_ctx",
+        }
+        for var, field in mapping.items():
+            if env.get(var):
+                values[field] = env[var]
+        if env.get("SUMMARIZER_NO_CACHE", "").lower() in {"1", "true", "yes"}:
+            values["use_cache"] = False
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def api_key_value(self) -> str:
+        """The key to send; loopback servers accept any non-empty string."""
+        return self.api_key.get_secret_value() if self.api_key else "not-needed"

@@ -1,0 +1,159 @@
+"""Shared test plumbing: cassettes, per-test caches, and a network guard.
+
+Offline by default: cassettes replay in record mode ``none`` and any socket to a
+non-loopback address fails the test.  ``pytest --record`` re-records cassettes
+against a real embedded model server (started for the session) and rewrites the
+expected reports in ``examples/expected/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = ROOT / "cassettes"
+EXAMPLES = ROOT / "examples"
+#: cassettes are matched on method, path and JSON body, so this host is never contacted
+REPLAY_BASE_URL = "http://127.0.0.1:9/v1"
+
+
+def _user_cache_dir() -> Path:
+    from summarizer.settings import default_cache_dir
+
+    return default_cache_dir()
+
+
+#: captured before any test isolates the environment: where the assembled GGUF lives
+USER_CACHE = _user_cache_dir()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record",
+        action="store_true",
+        help="re-record cassettes against the embedded model and rewrite expected reports",
+    )
+
+
+@pytest.fixture(scope="session")
+def recording(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--record"))
+
+
+@pytest.fixture(scope="session")
+def model_base_url(recording: bool) -> Iterator[str]:
+    """A real embedded server when recording (reused if one is running), else a dummy."""
+    if not recording:
+        yield REPLAY_BASE_URL
+        return
+    from summarizer import local
+    from summarizer.settings import Settings
+
+    settings = Settings(cache_dir=USER_CACHE)
+    url = local.find_running_server(settings)
+    if url is not None:
+        yield url
+        return
+    with local.LocalServer(settings) as server:
+        assert server.base_url is not None
+        yield server.base_url
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path, model_base_url: str) -> Any:
+    """Settings pointing at the recorded llama.cpp server, with a private cache."""
+    from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "base_url": model_base_url,
+            "model": EMBEDDED_MODEL_NAME,
+            "endpoint_kind": "llamacpp",
+            "cache_dir": tmp_path / "cache",
+            "max_transport_retries": 0,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+def _json_body(r1: Any, r2: Any) -> None:
+    def load(r: Any) -> Any:
+        body = r.body
+        if isinstance(body, bytes):
+            body = body.decode("utf-8")
+        return json.loads(body) if body else None
+
+    assert load(r1) == load(r2), "request JSON bodies differ"
+
+
+_SECRET_HEADERS = ["authorization", "api-key", "x-api-key", "openai-organization", "cookie"]
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in {"set-cookie", "date", "server"}:
+            headers.pop(name)
+    return response
+
+
+@pytest.fixture
+def cassette(recording: bool) -> Any:
+    """``with cassette("name"):`` replays ``cassettes/name.yaml`` (records with --record)."""
+    import vcr
+
+    my_vcr = vcr.VCR(
+        cassette_library_dir=str(CASSETTES),
+        record_mode="all" if recording else "none",
+        match_on=["method", "path", "json_body"],
+        filter_headers=_SECRET_HEADERS,
+        before_record_response=_scrub_response,
+        decode_compressed_response=True,
+    )
+    my_vcr.register_matcher("json_body", _json_body)
+
+    def use(name: str) -> Any:
+        return my_vcr.use_cassette(f"{name}.yaml")
+
+    return use
+
+
+@pytest.fixture(autouse=True)
+def _block_remote_network(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline tests may only reach loopback (the fault servers the tests start)."""
+    if request.node.get_closest_marker("live") or request.config.getoption("--record"):
+        return
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in {"localhost", "::1"} or host.startswith("/")
+        ):
+            raise RuntimeError(f"test tried to reach the network: {host}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test may read the developer's keys or write to the user cache."""
+    for var in list(os.environ):
+        if var.startswith("SUMMARIZER_") or var == "OPENAI_API_KEY":
+            monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+
+
+def load_manifest() -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads((EXAMPLES / "manifest.json").read_text())
+    return data

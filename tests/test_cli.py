@@ -1,0 +1,121 @@
+"""The command line: formats, exit codes, error records, stdin, globs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from summarizer.cli import app, expand_inputs
+from tests.conftest import EXAMPLES, load_manifest
+
+ENTRY = load_manifest()[0]
+ARTICLE = EXAMPLES / ENTRY["file"]
+CASSETTE = f"example_{Path(ENTRY['file']).stem}"
+
+
+@pytest.fixture
+def env(settings_for: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    s = settings_for()
+    values = {
+        "SUMMARIZER_BASE_URL": s.base_url,
+        "SUMMARIZER_MODEL": s.model,
+        "SUMMARIZER_ENDPOINT_KIND": "llamacpp",
+        "SUMMARIZER_CACHE_DIR": str(s.cache_dir),
+    }
+    for k, v in values.items():
+        monkeypatch.setenv(k, v)
+    return values
+
+
+def run(*args: str, input: str | None = None) -> Any:
+    return CliRunner().invoke(app, list(args), input=input)
+
+
+def test_json_single_item_prints_the_report(env: Any, cassette: Any) -> None:
+    with cassette(CASSETTE):
+        r = run("summarize", str(ARTICLE), "--published", ENTRY["published"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["relevance"] in {"operation_report", "mentions_operation"}
+    assert data["extraction"]["prompt_version"].startswith("operation_report.v")
+
+
+def test_jsonl_keeps_going_and_records_failures(env: Any, cassette: Any, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("   ")
+    out = tmp_path / "out.jsonl"
+    with cassette(CASSETTE):
+        r = run(
+            "summarize",
+            str(empty),
+            str(ARTICLE),
+            str(tmp_path / "missing.txt"),
+            "--published",
+            ENTRY["published"],
+            "--format",
+            "jsonl",
+            "--out",
+            str(out),
+        )
+    assert r.exit_code == 1
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [x["status"] for x in lines] == ["error", "ok", "error"]
+    assert lines[0]["error"]["kind"] == "input" and "empty" in lines[0]["error"]["message"]
+    assert lines[2]["error"]["kind"] == "input"
+    assert lines[1]["report"]["summary"]
+
+
+def test_markdown_and_stdin(env: Any, cassette: Any) -> None:
+    with cassette(CASSETTE):
+        r = run(
+            "summarize",
+            "-",
+            "--published",
+            ENTRY["published"],
+            "-f",
+            "markdown",
+            input=ARTICLE.read_text(encoding="utf-8"),
+        )
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("<!-- - -->\n## ")
+    assert "*Relevance:*" in r.stdout
+
+
+def test_usage_errors_exit_2(env: Any) -> None:
+    assert run("summarize", str(ARTICLE), "--published", "last tuesday").exit_code == 2
+    assert run("summarize", str(ARTICLE), "--format", "xml").exit_code == 2
+    assert run("summarize").exit_code == 2
+
+
+def test_expand_inputs(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "b.html").write_text("x")
+    (tmp_path / "c.bin").write_text("x")
+    assert list(expand_inputs([str(tmp_path)])) == [
+        str(tmp_path / "a.txt"),
+        str(tmp_path / "b.html"),
+    ]
+    assert list(expand_inputs([str(tmp_path / "*.txt")])) == [str(tmp_path / "a.txt")]
+    assert list(expand_inputs([str(tmp_path / "*.none")])) == [str(tmp_path / "*.none")]
+    assert list(expand_inputs(["-"])) == ["-"]
+
+
+def test_cache_info_and_clear(env: Any) -> None:
+    r = run("cache", "info")
+    assert r.exit_code == 0 and json.loads(r.stdout)["entries"] == 0
+    assert run("cache", "clear").exit_code == 0
+
+
+def test_schema_command_matches_files() -> None:
+    r = run("schema")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["title"] == "OperationReport"
+
+
+def test_version() -> None:
+    r = run("--version")
+    assert r.exit_code == 0 and r.stdout.startswith("summarizer ")

@@ -1,0 +1,106 @@
+"""Every example article, replayed from a cassette recorded on the embedded model.
+
+The expected report beside each example is what that recording produced; a change
+to prompts, schema, parsing or grounding that alters a report shows up here.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer.api import Summarizer
+from summarizer.schema import OperationReport, iter_evidence
+from tests.conftest import EXAMPLES, load_manifest
+
+MANIFEST = load_manifest()
+#: metadata that legitimately differs between a recording and a replay
+VOLATILE = {"latency_s", "cache_hit", "source"}
+
+
+def _stable(report: OperationReport) -> dict[str, Any]:
+    data = report.model_dump(mode="json")
+    meta = data.get("extraction") or {}
+    for key in VOLATILE:
+        meta.pop(key, None)
+    return data
+
+
+def _name(entry: dict[str, Any]) -> str:
+    return Path(entry["file"]).stem
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=_name)
+def test_example_report(
+    entry: dict[str, Any], settings_for: Any, cassette: Any, recording: bool
+) -> None:
+    path = EXAMPLES / entry["file"]
+    text = path.read_text(encoding="utf-8")
+    with cassette(f"example_{_name(entry)}"), Summarizer(settings_for()) as s:
+        report = s.summarize(path, published=date.fromisoformat(entry["published"]))
+
+    assert isinstance(report, OperationReport)
+    assert report.extraction is not None and not report.extraction.cache_hit
+    assert report.extraction.usage.prompt_tokens > 0
+    assert report.extraction.usage.completion_tokens > 0
+    # every located quote points at itself in the original page
+    for ev in iter_evidence(report):
+        if ev.status == "not_found":
+            assert ev.start is None and ev.end is None
+            continue
+        assert ev.start is not None and ev.end is not None
+        located = text[ev.start : ev.end]
+        if ev.status == "exact":
+            assert located == ev.quote.strip().strip("\"'")
+        else:
+            assert len(located) > 0
+    expected_file = EXAMPLES / "expected" / f"{_name(entry)}.json"
+    if recording:
+        expected_file.parent.mkdir(exist_ok=True)
+        expected_file.write_text(json.dumps(_stable(report), indent=2, ensure_ascii=False) + "\n")
+    expected = json.loads(expected_file.read_text(encoding="utf-8"))
+    assert _stable(report) == expected
+
+
+def test_second_run_is_a_cache_hit_without_http(settings_for: Any, cassette: Any) -> None:
+    entry = MANIFEST[0]
+    path = EXAMPLES / entry["file"]
+    published = date.fromisoformat(entry["published"])
+    settings = settings_for()
+    with cassette(f"example_{_name(entry)}") as tape, Summarizer(settings) as s:
+        first = s.summarize(path, published=published)
+        played = tape.play_count
+        second = s.summarize(path, published=published)
+        assert tape.play_count == played  # no HTTP for the cached answer
+    assert second.extraction is not None and second.extraction.cache_hit
+    assert first.extraction is not None
+    assert second.model_dump(exclude={"extraction"}) == first.model_dump(exclude={"extraction"})
+    assert second.extraction.usage == first.extraction.usage
+
+
+def test_corrupt_cache_entry_is_a_miss(settings_for: Any, cassette: Any) -> None:
+    entry = MANIFEST[0]
+    path = EXAMPLES / entry["file"]
+    published = date.fromisoformat(entry["published"])
+    settings = settings_for()
+    with cassette(f"example_{_name(entry)}"), Summarizer(settings) as s:
+        s.summarize(path, published=published)
+        job = s._job(path, published, None, None)
+        assert s._cache is not None
+        s._cache.set(job.key, {"content": '{"relevance": "nonsense"}', "usage": {}})
+        again = s.summarize(path, published=published)  # re-asks the (recorded) model
+    assert again.extraction is not None and not again.extraction.cache_hit
+
+
+def test_published_date_changes_the_cache_key(settings_for: Any) -> None:
+    with Summarizer(settings_for()) as s:
+        path = EXAMPLES / MANIFEST[0]["file"]
+        a = s._job(path, date(2025, 3, 16), None, None)
+        b = s._job(path, None, None, None)
+        c = s._job(path, date(2025, 3, 16), None, None)
+    assert a.key != b.key
+    assert a.key == c.key

@@ -1,0 +1,35 @@
+"""Live tier: real extractions on the embedded model (``pytest -m live``).
+
+Slow (a minute or two on 2 cores) and needs the ``local`` extra; CI runs it when
+the extra is installed.  The model file is assembled in the user cache once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from summarizer import Summarizer
+from summarizer.schema import OperationReport, iter_evidence
+from summarizer.settings import Settings
+from tests.conftest import USER_CACHE
+from tests.test_reask import ARTICLE
+
+pytestmark = pytest.mark.live
+
+
+def test_embedded_model_extracts_a_grounded_report() -> None:
+    settings = Settings(cache_dir=USER_CACHE, use_cache=False)
+    with Summarizer(settings) as s:
+        ex = s.extract(ARTICLE, published=date(2025, 5, 4))
+    report = ex.value
+    assert isinstance(report, OperationReport)
+    assert ex.meta.endpoint_kind == "embedded-llamacpp"
+    assert ex.meta.usage.completion_tokens > 0
+    assert report.relevance == "operation_report"
+    assert report.operation_name and "Clean Sweep" in report.operation_name
+    assert ex.meta.grounded_share is not None and ex.meta.grounded_share > 0.5
+    for ev in iter_evidence(report):
+        if ev.start is not None and ev.end is not None:
+            assert ARTICLE[ev.start : ev.end]

@@ -1,0 +1,165 @@
+"""Transport retries through the real stack (openai + instructor + tenacity) against a
+scripted loopback server whose successful answers are bodies recorded from the
+embedded model (taken from an example cassette, never written by hand)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from summarizer.api import Summarizer
+from summarizer.errors import TransportError
+from tests.conftest import CASSETTES, EXAMPLES, load_manifest
+
+ENTRY = load_manifest()[0]
+ARTICLE = EXAMPLES / ENTRY["file"]
+PUBLISHED = date.fromisoformat(ENTRY["published"])
+
+
+def recorded_body() -> bytes:
+    tape = yaml.safe_load((CASSETTES / f"example_{Path(ENTRY['file']).stem}.yaml").read_text())
+    body = tape["interactions"][-1]["response"]["body"]["string"]
+    return body.encode() if isinstance(body, str) else bytes(body)
+
+
+class Script:
+    """Answers requests in order: (status, headers, body, delay_s)."""
+
+    def __init__(self, steps: list[tuple[int, dict[str, str], bytes, float]]) -> None:
+        self.steps = steps
+        self.seen: list[float] = []
+        self.bodies: list[dict[str, Any]] = []
+
+
+@pytest.fixture
+def fake_server() -> Iterator[Any]:
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(script: Script) -> str:
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                n = len(script.seen)
+                script.seen.append(time.monotonic())
+                length = int(self.headers.get("content-length", 0))
+                script.bodies.append(json.loads(self.rfile.read(length)))
+                status, headers, body, delay = script.steps[min(n, len(script.steps) - 1)]
+                time.sleep(delay)
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(body)))
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        srv.daemon_threads = True
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        servers.append(srv)
+        return f"http://127.0.0.1:{srv.server_address[1]}/v1"
+
+    yield start
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
+
+
+ERR = b'{"error": {"message": "busy", "type": "server_error"}}'
+
+
+def test_retries_5xx_and_429_then_succeeds(settings_for: Any, fake_server: Any) -> None:
+    script = Script(
+        [
+            (503, {}, ERR, 0.0),
+            (429, {"retry-after": "0.4"}, ERR, 0.0),
+            (200, {}, recorded_body(), 0.0),
+        ]
+    )
+    url = fake_server(script)
+    with Summarizer(settings_for(base_url=url, max_transport_retries=3, use_cache=False)) as s:
+        report = s.summarize(ARTICLE, published=PUBLISHED)
+    assert len(script.seen) == 3
+    assert script.seen[2] - script.seen[1] >= 0.4  # Retry-After honoured
+    assert report.extraction is not None and report.extraction.usage.requests == 1
+    # the wire form llama.cpp needs: json_object with the schema, not json_schema
+    rf = script.bodies[0]["response_format"]
+    assert rf["type"] == "json_object" and "schema" in rf
+
+
+def test_retry_after_is_capped(settings_for: Any, fake_server: Any) -> None:
+    script = Script([(429, {"retry-after": "3600"}, ERR, 0.0), (200, {}, recorded_body(), 0.0)])
+    url = fake_server(script)
+    settings = settings_for(base_url=url, max_transport_retries=2, retry_max_wait=0.2)
+    t0 = time.monotonic()
+    with Summarizer(settings, use_cache=False) as s:
+        s.summarize(ARTICLE, published=PUBLISHED)
+    assert time.monotonic() - t0 < 5
+    assert len(script.seen) == 2
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 422])
+def test_client_errors_are_not_retried(settings_for: Any, fake_server: Any, status: int) -> None:
+    script = Script([(status, {}, ERR, 0.0)])
+    url = fake_server(script)
+    with (
+        Summarizer(settings_for(base_url=url, max_transport_retries=4, use_cache=False)) as s,
+        pytest.raises(TransportError, match=f"HTTP {status}"),
+    ):
+        s.summarize(ARTICLE, published=PUBLISHED)
+    assert len(script.seen) == 1
+
+
+def test_persistent_5xx_gives_up_after_bounded_retries(settings_for: Any, fake_server: Any) -> None:
+    script = Script([(500, {}, ERR, 0.0)])
+    url = fake_server(script)
+    settings = settings_for(base_url=url, max_transport_retries=2, retry_max_wait=0.05)
+    with Summarizer(settings, use_cache=False) as s, pytest.raises(TransportError):
+        s.summarize(ARTICLE, published=PUBLISHED)
+    assert len(script.seen) == 3
+
+
+def test_timeout_is_retried_then_reported(settings_for: Any, fake_server: Any) -> None:
+    script = Script([(200, {}, recorded_body(), 2.0)])
+    url = fake_server(script)
+    settings = settings_for(base_url=url, max_transport_retries=1, timeout=0.3, retry_max_wait=0.05)
+    t0 = time.monotonic()
+    with (
+        Summarizer(settings, use_cache=False) as s,
+        pytest.raises(TransportError, match="timed out"),
+    ):
+        s.summarize(ARTICLE, published=PUBLISHED)
+    assert len(script.seen) == 2
+    assert time.monotonic() - t0 < 3
+
+
+def test_connection_refused(settings_for: Any) -> None:
+    settings = settings_for(
+        base_url="http://127.0.0.1:9/v1", max_transport_retries=1, retry_max_wait=0.05
+    )
+    with Summarizer(settings, use_cache=False) as s, pytest.raises(TransportError, match="connect"):
+        s.summarize(ARTICLE, published=PUBLISHED)
+
+
+def test_secret_never_in_error_message(settings_for: Any, fake_server: Any) -> None:
+    script = Script([(401, {}, ERR, 0.0)])
+    url = fake_server(script)
+    key = "sk-test-" + "A1b2C3d4" * 4
+    with Summarizer(settings_for(base_url=url, api_key=key, use_cache=False)) as s:
+        with pytest.raises(TransportError) as info:
+            s.summarize(ARTICLE, published=PUBLISHED)
+        assert key not in str(info.value) and key not in repr(s.settings)
