@@ -22,12 +22,14 @@ from pydantic import BaseModel, ValidationError
 from summarizer import extract
 from summarizer._version import __version__
 from summarizer.cache import ResponseCache, cache_key
+from summarizer.clean import clean_page
 from summarizer.errors import ConfigError
-from summarizer.ground import grounding
+from summarizer.ground import GroundingContext, grounding
 from summarizer.inputs import Article, load_article
 from summarizer.prompts import Prompt, load_prompt
 from summarizer.schema import (
     SCHEMA_VERSION,
+    CleaningMeta,
     ExtractionMeta,
     ExtractionUsage,
     OperationReport,
@@ -57,6 +59,8 @@ class _Job:
     prompt: Prompt
     messages: list[dict[str, str]]
     key: str
+    source: GroundingContext  # the text the model reads, mapped back to the page
+    cleaning: CleaningMeta | None
 
 
 class Summarizer:
@@ -189,14 +193,26 @@ class Summarizer:
         prompt: Prompt | str | Path | None,
     ) -> _Job:
         article = load_article(source)
+        s = self.settings
+        if s.clean:
+            page = clean_page(article.text)
+            model_text = page.main.text
+            ground_in = GroundingContext(model_text, published, True, page.main.to_original)
+            cleaning: CleaningMeta | None = CleaningMeta(
+                chars_removed=page.chars_removed,
+                tokens_removed_estimate=page.tokens_removed_estimate,
+                set_aside=[st.title or st.text[:80] for st in page.set_aside],
+            )
+        else:
+            model_text, cleaning = article.text, None
+            ground_in = GroundingContext(model_text, published)
         schema = schema or OperationReport
         if prompt is None:
             prompt = load_prompt("operation_report" if schema is OperationReport else "generic")
         elif not isinstance(prompt, Prompt):
             prompt = Prompt.from_file(prompt)
         req = request_schema(schema)
-        messages = prompt.render(article.text, published=published, schema=req)
-        s = self.settings
+        messages = prompt.render(model_text, published=published, schema=req)
         key = cache_key(
             {
                 "endpoint_kind": s.resolved_endpoint_kind,
@@ -212,7 +228,7 @@ class Summarizer:
                 },
             }
         )
-        return _Job(article, published, schema, prompt, messages, key)
+        return _Job(article, published, schema, prompt, messages, key, ground_in, cleaning)
 
     def _from_cache(self, job: _Job) -> Extraction[Any] | None:
         if self._cache is None:
@@ -232,7 +248,7 @@ class Summarizer:
         return self._finish(value, meta)
 
     def _validate(self, job: _Job, content: str) -> BaseModel:
-        with grounding(job.article.text, job.published, strict=False):
+        with grounding(job.source, strict=False):
             return job.schema.model_validate_json(content)
 
     def _meta(
@@ -259,6 +275,7 @@ class Summarizer:
             published=job.published,
             source=job.article.source,
             content_sha256=job.article.sha256,
+            cleaning=job.cleaning,
             warnings=list(warnings),
             library_version=__version__,
         )
@@ -310,8 +327,7 @@ class Summarizer:
             self.model_name,
             job.schema,
             job.messages,
-            job.article.text,
-            published,
+            job.source,
         )
         return cast(Extraction[T], self._store(job, answer))
 
@@ -334,8 +350,7 @@ class Summarizer:
             self.model_name,
             job.schema,
             job.messages,
-            job.article.text,
-            published,
+            job.source,
         )
         return cast(Extraction[T], self._store(job, answer))
 

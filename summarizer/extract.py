@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from summarizer.errors import ExtractionError, TransportError
-from summarizer.ground import grounding
+from summarizer.ground import GroundingContext, grounding
 from summarizer.settings import EndpointKind, Settings
 
 T = TypeVar("T", bound=BaseModel)
@@ -222,8 +222,7 @@ def _request_kwargs(
 def _fallback(
     exc: Exception,
     schema: type[T],
-    text: str,
-    published: Any,
+    source: GroundingContext,
     stats: CallStats,
     started: float,
 ) -> Answer:
@@ -245,7 +244,7 @@ def _fallback(
         errors = str(cause)[:2000]
         if content is not None:
             try:
-                with grounding(text, published, strict=False):
+                with grounding(source, strict=False):
                     value = schema.model_validate_json(content)
             except ValidationError:
                 pass
@@ -287,21 +286,20 @@ def run_sync(
     model: str,
     schema: type[T],
     messages: list[dict[str, str]],
-    text: str,
-    published: Any,
+    source: GroundingContext,
 ) -> Answer:
     stats = CallStats()
     token = _STATS.set(stats)
     started = time.perf_counter()
     try:
-        with grounding(text, published, strict=True):
+        with grounding(source, strict=True):
             value = patched(
                 response_model=schema,
                 max_retries=settings.max_reasks,
                 **_request_kwargs(settings, model, messages),
             )
     except Exception as exc:  # noqa: BLE001 - classified in _fallback
-        return _fallback(exc, schema, text, published, stats, started)
+        return _fallback(exc, schema, source, stats, started)
     finally:
         _STATS.reset(token)
     content = _content_of(getattr(value, "_raw_response", None)) or value.model_dump_json()
@@ -314,21 +312,20 @@ async def run_async(
     model: str,
     schema: type[T],
     messages: list[dict[str, str]],
-    text: str,
-    published: Any,
+    source: GroundingContext,
 ) -> Answer:
     stats = CallStats()
     token = _STATS.set(stats)
     started = time.perf_counter()
     try:
-        with grounding(text, published, strict=True):
+        with grounding(source, strict=True):
             value = await patched(
                 response_model=schema,
                 max_retries=settings.max_reasks,
                 **_request_kwargs(settings, model, messages),
             )
     except Exception as exc:  # noqa: BLE001 - classified in _fallback
-        return _fallback(exc, schema, text, published, stats, started)
+        return _fallback(exc, schema, source, stats, started)
     finally:
         _STATS.reset(token)
     content = _content_of(getattr(value, "_raw_response", None)) or value.model_dump_json()

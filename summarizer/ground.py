@@ -4,8 +4,8 @@ Alignment tries, in order: the exact string; the string after normalising case,
 white space, quotes and dashes; then a fuzzy match where at least
 :data:`FUZZY_THRESHOLD` of the quote's characters align in order inside a span no
 longer than :data:`FUZZY_MAX_STRETCH` times the quote, and every figure in the
-quote appears unchanged in the span
-(a changed digit is a different claim).  Offsets always point into the
+quote appears unchanged in the span (a changed digit is a different claim;
+a quote that skips a clause, such as a date, still aligns).  Offsets always point into the
 *original* text, so ``text[start:end]`` is what a reviewer highlights.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
@@ -138,7 +138,7 @@ def _fuzzy(nq: str, nt: NormalizedText) -> Alignment:
     span_end = lo + blocks[-1].a + blocks[-1].size
     if score < FUZZY_THRESHOLD or (span_end - span_start) > FUZZY_MAX_STRETCH * len(nq):
         return Alignment(None, None, "not_found", round(score, 3))
-    if _numbers(nq) != _numbers(nt.text[span_start:span_end]):
+    if not _numbers_kept(nq, nt.text[span_start:span_end]):
         # a figure is the fact itself: one changed digit is a different claim
         return Alignment(None, None, "not_found", round(score, 3))
     s, e = nt.to_original(span_start, span_end)
@@ -152,6 +152,16 @@ def _numbers(text: str) -> list[str]:
     return [re.sub(r"[,.]", "", n) for n in _NUMBER_RE.findall(text)]
 
 
+def _numbers_kept(quote: str, span: str) -> bool:
+    """Every figure of the quote appears in the span (a quote may skip a date)."""
+    pool = _numbers(span)
+    for n in _numbers(quote):
+        if n not in pool:
+            return False
+        pool.remove(n)
+    return True
+
+
 @dataclass(frozen=True)
 class GroundingContext:
     """What validators need to ground facts: the article and its publication date.
@@ -163,6 +173,16 @@ class GroundingContext:
     text: str
     published: date | None = None
     strict: bool = True
+    #: maps a span of ``text`` (what the model read) to the original page
+    to_original: Callable[[int, int], tuple[int, int]] | None = None
+
+    def locate(self, quote: str) -> Alignment:
+        """Align in the text the model read, report offsets in the original page."""
+        a = align(quote, self.text, self.normalized)
+        if self.to_original is None or a.start is None or a.end is None:
+            return a
+        start, end = self.to_original(a.start, a.end)
+        return Alignment(start, end, a.status, a.score)
 
     @cached_property
     def normalized(self) -> NormalizedText:
@@ -179,10 +199,16 @@ def current_context() -> GroundingContext | None:
 
 @contextlib.contextmanager
 def grounding(
-    text: str, published: date | None = None, *, strict: bool = True
+    text: str | GroundingContext,
+    published: date | None = None,
+    *,
+    strict: bool = True,
 ) -> Iterator[GroundingContext]:
     """Make ``text`` the source that Evidence validators align against (task-local)."""
-    ctx = GroundingContext(text=text, published=published, strict=strict)
+    if isinstance(text, GroundingContext):
+        ctx = GroundingContext(text.text, text.published, strict, text.to_original)
+    else:
+        ctx = GroundingContext(text=text, published=published, strict=strict)
     token = _CURRENT.set(ctx)
     try:
         yield ctx

@@ -35,7 +35,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticOmit
 
 from summarizer import dates, quantities
-from summarizer.ground import AlignmentStatus, GroundingContext, align, current_context
+from summarizer.ground import AlignmentStatus, GroundingContext, current_context
 
 SCHEMA_VERSION = "1.0"
 
@@ -114,7 +114,7 @@ class Evidence(_Model):
         ctx = _context(info)
         if ctx is None:
             return self
-        a = align(self.quote, ctx.text, ctx.normalized)
+        a = ctx.locate(self.quote)
         if a.status == "not_found" and ctx.strict:
             raise ValueError(
                 f"evidence quote not found in the article: {self.quote[:120]!r}; "
@@ -324,6 +324,16 @@ class ExtractionUsage(_Model):
         return self.prompt_tokens + self.completion_tokens
 
 
+class CleaningMeta(_Model):
+    """What the cleaning stage took out before the model read the page."""
+
+    chars_removed: int = 0
+    tokens_removed_estimate: int = 0
+    set_aside: list[str] = Field(
+        default_factory=list, description="Titles of further stories on the page, not reported."
+    )
+
+
 class ExtractionMeta(_Model):
     """How a report was produced; kept apart from the facts it describes."""
 
@@ -341,6 +351,7 @@ class ExtractionMeta(_Model):
     published: date | None = None
     source: str | None = None
     content_sha256: str | None = None
+    cleaning: CleaningMeta | None = None
     warnings: list[str] = Field(default_factory=list)
     library_version: str = ""
 

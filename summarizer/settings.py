@@ -40,11 +40,20 @@ class Settings(BaseModel):
     endpoint_kind: EndpointKind = "auto"
     mode: str | None = Field(None, description="instructor Mode name override, e.g. 'JSON'.")
 
+    clean: bool = Field(
+        True, description="Strip site furniture, repeated captions and glued-on stories first."
+    )
     cache_dir: Path | None = Field(None, description="None = the user cache directory.")
     use_cache: bool = True
 
     timeout: float = Field(600.0, gt=0, description="Seconds per HTTP request.")
-    max_reasks: int = Field(2, ge=0, le=10, description="Re-asks after a validation error.")
+    max_reasks: int = Field(
+        1,
+        ge=0,
+        le=10,
+        description="Re-asks after a validation error; a 1.5B model rarely fixes its answer on "
+        "a second re-ask, and each costs a full generation.",
+    )
     max_transport_retries: int = Field(4, ge=0, le=20)
     retry_max_wait: float = Field(30.0, ge=0, description="Cap on one back-off or Retry-After.")
 

@@ -78,3 +78,17 @@ def test_normalize_keeps_offsets_into_original() -> None:
     assert nt.offsets[0] == 0
     s, e = nt.to_original(2, 5)
     assert "A  \u201cB\u201d\n\nC"[s:e] == "\u201cB\u201d"
+
+
+def test_quote_that_skips_a_dated_clause_still_aligns() -> None:
+    text = (
+        "Iraqi forces launched the second phase of Operation Iron Harvest on Saturday, "
+        "March 15, 2025, in the desert of western Anbar province near the border with Syria."
+    )
+    quote = (
+        "Iraqi forces launched the second phase of Operation Iron Harvest in the desert "
+        "of western Anbar province near the border with Syria"
+    )
+    a = align(quote, text)
+    assert a.status == "fuzzy"
+    assert a.start == 0 and a.end is not None and text[a.end - 5 : a.end] == "Syria"
