@@ -214,3 +214,35 @@ def grounding(
         yield ctx
     finally:
         _CURRENT.reset(token)
+
+
+# --------------------------------------------------------------------------- support
+#: words that do not identify anything on their own ("Special forces" is not "forces")
+_GENERIC = frozenset(
+    ("the", "of", "and", "for", "al", "el", "in", "on", "at", "a", "an")
+    + ("forces", "force", "units", "unit", "troops")
+)
+_TOKEN_RE = re.compile(r"[\w]+", re.UNICODE)
+
+
+def name_supported(name: str, quote: str) -> bool:
+    """The quote mentions the name: one identifying word of it appears in the quote.
+
+    Tolerant on purpose (titles, "al-" prefixes, plural/adjective forms such as
+    Iraq/Iraqi); strict enough to reject a quote about something else entirely.
+    """
+    nq = normalize(quote).text
+    words = [w for w in _TOKEN_RE.findall(normalize(name).text) if len(w) >= 3]
+    identifying = [w for w in words if w not in _GENERIC]
+    if not identifying:
+        return normalize(name).text in nq
+    return any(w in nq for w in identifying)
+
+
+def figures_supported(raw: str, quote: str) -> bool:
+    """Every figure of ``raw`` appears in the quote; word-only figures must appear as written."""
+    if _numbers(raw):
+        return _numbers_kept(raw, quote)
+    words = [w for w in _TOKEN_RE.findall(normalize(raw).text) if w not in _GENERIC]
+    nq = normalize(quote).text
+    return all(w in nq for w in words)

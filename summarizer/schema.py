@@ -35,7 +35,13 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticOmit
 
 from summarizer import dates, quantities
-from summarizer.ground import AlignmentStatus, GroundingContext, current_context
+from summarizer.ground import (
+    AlignmentStatus,
+    GroundingContext,
+    current_context,
+    figures_supported,
+    name_supported,
+)
 
 SCHEMA_VERSION = "1.0"
 
@@ -90,6 +96,14 @@ class Evidence(_Model):
     end: Annotated[int | None, LIBRARY_SET] = None
     status: Annotated[AlignmentStatus, LIBRARY_SET] = "unchecked"
     score: Annotated[float | None, LIBRARY_SET] = None
+    supported: Annotated[bool | None, LIBRARY_SET] = Field(
+        None, description="Whether the quote states the fact's value (name, figure, date)."
+    )
+
+    @property
+    def grounded(self) -> bool:
+        """Located in the article and not contradicted by the fact it backs."""
+        return self.status in ("exact", "normalized", "fuzzy") and self.supported is not False
 
     @model_validator(mode="before")
     @classmethod
@@ -122,6 +136,19 @@ class Evidence(_Model):
             )
         self.start, self.end, self.status, self.score = a.start, a.end, a.status, a.score
         return self
+
+
+def _support(info: ValidationInfo, evidence: Evidence | None, ok: bool, what: str) -> None:
+    """Record whether ``evidence`` states the value; in the strict pass, re-ask if not."""
+    ctx = _context(info)
+    if ctx is None or evidence is None or evidence.status == "not_found":
+        return
+    evidence.supported = ok
+    if not ok and ctx.strict:
+        raise ValueError(
+            f"the evidence {evidence.quote[:100]!r} does not mention {what}; "
+            "quote the words of the article that state it"
+        )
 
 
 # --------------------------------------------------------------------------- quantities
@@ -186,6 +213,11 @@ class Area(Quantity):
     _area: ClassVar[bool] = True
     evidence: Evidence
 
+    @model_validator(mode="after")
+    def _supported(self, info: ValidationInfo) -> Area:
+        _support(info, self.evidence, figures_supported(self.raw, self.evidence.quote), self.raw)
+        return self
+
     @model_validator(mode="before")
     @classmethod
     def _from_string(cls, data: Any) -> Any:  # an Area needs its own quote
@@ -221,6 +253,11 @@ class DateFact(_Model):
             p = dates.parse_date(self.raw, ctx.published if ctx else None)
             self.year, self.month, self.day = p.year, p.month, p.day
             self.precision, self.relative = p.precision, p.relative
+        return self
+
+    @model_validator(mode="after")
+    def _supported(self, info: ValidationInfo) -> DateFact:
+        _support(info, self.evidence, figures_supported(self.raw, self.evidence.quote), self.raw)
         return self
 
     @property
@@ -279,6 +316,11 @@ class NamedFact(_Model):
     name: str = Field(description="As written in the article.")
     evidence: Evidence
 
+    @model_validator(mode="after")
+    def _supported(self, info: ValidationInfo) -> NamedFact:
+        _support(info, self.evidence, name_supported(self.name, self.evidence.quote), self.name)
+        return self
+
 
 class Location(NamedFact):
     kind: LocationKind = Field(description="province also covers governorate.")
@@ -305,6 +347,13 @@ class Outcome(_Model):
     location: str | None = None
     attribution: str | None = Field(None, description="Who claimed the figure, if stated.")
     evidence: Evidence
+
+    @model_validator(mode="after")
+    def _supported(self, info: ValidationInfo) -> Outcome:
+        if self.quantity is not None:
+            q = self.quantity.raw
+            _support(info, self.evidence, figures_supported(q, self.evidence.quote), repr(q))
+        return self
 
 
 class Objective(_Model):
@@ -421,6 +470,23 @@ class OperationReport(_Model):
         return " ".join(sentences[:3])
 
     @model_validator(mode="after")
+    def _operation_named_in_quote(self, info: ValidationInfo) -> OperationReport:
+        if self.operation_name and self.operation_evidence is not None:
+            ok = name_supported(self.operation_name, self.operation_evidence.quote)
+            _support(info, self.operation_evidence, ok, repr(self.operation_name))
+        return self
+
+    @model_validator(mode="after")
+    def _nothing_reported_when_off_topic(self) -> OperationReport:
+        """A page about something else carries no operation facts, whatever the model added."""
+        if self.relevance == "not_about_operations":
+            for name in _FACT_FIELDS:
+                field = type(self).model_fields[name]
+                default = field.get_default(call_default_factory=True)
+                setattr(self, name, default)
+        return self
+
+    @model_validator(mode="after")
     def _dates_in_order(self) -> OperationReport:
         s, e = self.start_date, self.end_date
         if s and e and s.year and e.year:
@@ -437,6 +503,26 @@ class OperationReport(_Model):
     @property
     def grounded_share(self) -> float | None:
         return grounded_share(self)
+
+
+_FACT_FIELDS = (
+    "operation_name",
+    "status",
+    "phase",
+    "phase_label",
+    "operation_evidence",
+    "start_date",
+    "end_date",
+    "country",
+    "locations",
+    "area",
+    "forces",
+    "adversaries",
+    "officials",
+    "outcomes",
+    "objectives",
+    "sources",
+)
 
 
 def _depth(d: DateFact) -> int:
@@ -463,7 +549,7 @@ def grounded_share(value: BaseModel) -> float | None:
     items = list(iter_evidence(value))
     if not items:
         return None
-    found = sum(e.status in ("exact", "normalized", "fuzzy") for e in items)
+    found = sum(1 for e in items if e.grounded)
     return round(found / len(items), 4)
 
 

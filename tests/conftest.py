@@ -40,6 +40,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="re-record cassettes against the embedded model and rewrite expected reports",
     )
+    parser.addoption(
+        "--update-expected",
+        action="store_true",
+        help="replay cassettes and rewrite examples/expected (after an output-only change)",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_expected(request: pytest.FixtureRequest) -> bool:
+    return bool(
+        request.config.getoption("--record") or request.config.getoption("--update-expected")
+    )
 
 
 @pytest.fixture(scope="session")

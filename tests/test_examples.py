@@ -36,7 +36,7 @@ def _name(entry: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("entry", MANIFEST, ids=_name)
 def test_example_report(
-    entry: dict[str, Any], settings_for: Any, cassette: Any, recording: bool
+    entry: dict[str, Any], settings_for: Any, cassette: Any, update_expected: bool
 ) -> None:
     path = EXAMPLES / entry["file"]
     text = path.read_text(encoding="utf-8")
@@ -59,7 +59,7 @@ def test_example_report(
         else:
             assert len(located) > 0
     expected_file = EXAMPLES / "expected" / f"{_name(entry)}.json"
-    if recording:
+    if update_expected:
         expected_file.parent.mkdir(exist_ok=True)
         expected_file.write_text(json.dumps(_stable(report), indent=2, ensure_ascii=False) + "\n")
     expected = json.loads(expected_file.read_text(encoding="utf-8"))

@@ -194,3 +194,70 @@ def test_user_schema_gets_grounding_too() -> None:
     with grounding(ARTICLE):
         v = UserSchema.model_validate({"weapon": "none", "evidence": "killed 17 militants"})
     assert v.evidence.status == "exact"
+
+
+def _force(name: str, quote: str) -> dict[str, Any]:
+    return {"name": name, "category": "army", "role": "lead", "evidence": quote}
+
+
+def test_value_not_in_its_quote_is_a_validation_error() -> None:
+    # the quote exists in the article but says nothing about this force
+    data = _report(forces=[_force("Special forces", "Troops killed 17 militants")])
+    with grounding(ARTICLE), pytest.raises(ValidationError, match="does not mention"):
+        OperationReport.model_validate(data)
+    with grounding(ARTICLE, strict=False):
+        r = OperationReport.model_validate(data)
+    assert r.forces[0].evidence.status == "exact"
+    assert r.forces[0].evidence.supported is False
+    assert r.grounded_share == 0.0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("area", {"raw": "more than 19,000 square kilometres", "evidence": "more than 12,000"}),
+        ("start_date", {"raw": "Sunday", "evidence": "on Saturday"}),
+        (
+            "outcomes",
+            [
+                {
+                    "category": "killed",
+                    "object": "militants",
+                    "quantity": "18",
+                    "evidence": "Troops killed 17 militants",
+                }
+            ],
+        ),
+        ("operation_name", "Operation Blue Lake"),
+    ],
+)
+def test_unsupported_values_are_caught(field: str, value: Any) -> None:
+    data = _report(**{field: value})
+    if field == "operation_name":
+        data["operation_evidence"] = "launched the second phase"
+    with grounding(ARTICLE), pytest.raises(ValidationError, match="does not mention"):
+        OperationReport.model_validate(data)
+
+
+def test_supported_values_pass() -> None:
+    data = _report(
+        operation_name="Red Valley",
+        operation_evidence="second phase of Operation Red Valley",
+        forces=[_force("The Peshmerga", "The Peshmerga did not take part.")],
+        country={"name": "Iraq", "evidence": "Iraqi forces launched"},
+    )
+    with grounding(ARTICLE):
+        r = OperationReport.model_validate(data)
+    assert r.grounded_share == 1.0
+
+
+def test_off_topic_report_carries_no_facts() -> None:
+    data = _report(
+        relevance="not_about_operations",
+        operation_name="Red Valley",
+        status="ongoing",
+        forces=[_force("Army", "Iraqi forces")],
+    )
+    r = OperationReport.model_validate(data)
+    assert r.operation_name is None and r.forces == [] and r.status == "unknown"
+    assert r.summary
