@@ -218,10 +218,7 @@ def grounding(
 
 # --------------------------------------------------------------------------- support
 #: words that do not identify anything on their own ("Special forces" is not "forces")
-_GENERIC = frozenset(
-    ("the", "of", "and", "for", "al", "el", "in", "on", "at", "a", "an")
-    + ("forces", "force", "units", "unit", "troops")
-)
+_GENERIC = frozenset("the of and for al el in on at a an forces force units unit troops".split())
 _TOKEN_RE = re.compile(r"[\w]+", re.UNICODE)
 
 
