@@ -218,7 +218,26 @@ def grounding(
 
 # --------------------------------------------------------------------------- support
 #: words that do not identify anything on their own ("Special forces" is not "forces")
-_GENERIC = frozenset("the of and for al el in on at a an forces force units unit troops".split())
+_GENERIC = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "for",
+        "al",
+        "el",
+        "in",
+        "on",
+        "at",
+        "a",
+        "an",
+        "forces",
+        "force",
+        "units",
+        "unit",
+        "troops",
+    ]
+)
 _TOKEN_RE = re.compile(r"[\w]+", re.UNICODE)
 
 
