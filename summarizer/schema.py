@@ -42,6 +42,7 @@ from summarizer.ground import (
     figures_supported,
     name_supported,
 )
+from summarizer.names import normalize_name
 
 SCHEMA_VERSION = "1.0"
 
@@ -315,6 +316,14 @@ OutcomeCategory = Literal[
 class NamedFact(_Model):
     name: str = Field(description="As written in the article.")
     evidence: Evidence
+    normalized: Annotated[str | None, LIBRARY_SET] = Field(
+        None, description="Canonical form (transliteration variants, al-, titles); name unchanged."
+    )
+
+    @model_validator(mode="after")
+    def _normalize(self) -> NamedFact:
+        self.normalized = normalize_name(self.name)
+        return self
 
     @model_validator(mode="after")
     def _supported(self, info: ValidationInfo) -> NamedFact:
