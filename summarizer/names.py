@@ -44,7 +44,45 @@ ALIASES: dict[str, str] = {
 }
 
 _TITLES = frozenset(
-    ["mr", "mrs", "ms", "dr", "sheikh", "shaikh", "minister", "general", "gen", "brigadier", "brig", "major", "maj", "colonel", "col", "lieutenant", "lt", "captain", "capt", "commander", "cmdr", "spokesman", "spokeswoman", "spokesperson", "president", "governor", "mayor", "deputy", "prime", "chief", "staff", "sergeant", "sgt", "admiral", "adm", "lt-gen", "maj-gen"]
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "sheikh",
+        "shaikh",
+        "minister",
+        "general",
+        "gen",
+        "brigadier",
+        "brig",
+        "major",
+        "maj",
+        "colonel",
+        "col",
+        "lieutenant",
+        "lt",
+        "captain",
+        "capt",
+        "commander",
+        "cmdr",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "president",
+        "governor",
+        "mayor",
+        "deputy",
+        "prime",
+        "chief",
+        "staff",
+        "sergeant",
+        "sgt",
+        "admiral",
+        "adm",
+        "lt-gen",
+        "maj-gen",
+    ]
 )
 _VOWELS = re.compile(r"[aeiouy]")
 
