@@ -245,7 +245,7 @@ class Summarizer:
         meta = self._meta(job, usage, entry.get("warnings", []), time.perf_counter() - started)
         meta.cache_hit = True
         meta.attempts = int(entry.get("attempts", 1))
-        return self._finish(value, meta)
+        return self._finish(job, value, meta)
 
     def _validate(self, job: _Job, content: str) -> BaseModel:
         with grounding(job.source, strict=False):
@@ -280,10 +280,12 @@ class Summarizer:
             library_version=__version__,
         )
 
-    def _finish(self, value: BaseModel, meta: ExtractionMeta) -> Extraction[Any]:
+    def _finish(self, job: _Job, value: BaseModel, meta: ExtractionMeta) -> Extraction[Any]:
         meta.grounded_share = grounded_share(value)
         if "extraction" in type(value).model_fields:
             value.extraction = meta  # type: ignore[attr-defined]
+        if isinstance(value, OperationReport):
+            value._article = job.article.text
         return Extraction(value=value, meta=meta)
 
     def _store(self, job: _Job, answer: extract.Answer) -> Extraction[Any]:
@@ -305,7 +307,7 @@ class Summarizer:
                     "prompt": job.prompt.id,
                 },
             )
-        return self._finish(value, self._meta(job, usage, answer.warnings, answer.latency_s))
+        return self._finish(job, value, self._meta(job, usage, answer.warnings, answer.latency_s))
 
     # ------------------------------------------------------------------ public
     def extract(

@@ -104,12 +104,7 @@ def summarize(
     from summarizer.api import Summarizer
     from summarizer.errors import ConfigError
 
-    pub: date | None = None
-    if published:
-        try:
-            pub = date.fromisoformat(published)
-        except ValueError:
-            raise typer.BadParameter("use YYYY-MM-DD", param_hint="--published") from None
+    pub = _parse_date(published)
     sources = list(expand_inputs(inputs))
     if not sources:
         raise typer.BadParameter("no input files matched", param_hint="INPUTS")
@@ -208,6 +203,38 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+@app.command()
+def review(
+    file: Annotated[Path, typer.Argument(help="The article to summarize and review.")],
+    published: Annotated[str | None, typer.Option(help="Publication date YYYY-MM-DD.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file to write.")] = None,
+) -> None:
+    """Write a self-contained HTML review page: article with highlighted evidence."""
+    from summarizer.api import Summarizer
+    from summarizer.errors import SummarizerError
+    from summarizer.schema import OperationReport
+
+    pub = _parse_date(published)
+    target = out or file.with_suffix(".review.html")
+    try:
+        with Summarizer(_settings()) as s:
+            report: OperationReport = s.summarize(file, published=pub)
+    except SummarizerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    target.write_text(report.to_html(), encoding="utf-8")
+    typer.echo(str(target))
+
+
+def _parse_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--published") from None
 
 
 @app.command()

@@ -15,6 +15,7 @@ The library fills computed fields in validators, from the article held by
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from pydantic import (
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
+    PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -445,6 +447,8 @@ class OperationReport(_Model):
     )
     summary: str = Field(description="At most 3 sentences.")
     extraction: Annotated[ExtractionMeta | None, LIBRARY_SET] = None
+    #: the page the report was extracted from, kept off the wire for the review view
+    _article: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -504,6 +508,22 @@ class OperationReport(_Model):
             if e.sort_key()[:depth] < s.sort_key()[:depth]:
                 raise ValueError(f"end_date {e.raw!r} is before start_date {s.raw!r}")
         return self
+
+    def to_html(self, article: str | None = None) -> str:
+        """Self-contained review page: the article with every fact's quote highlighted."""
+        from summarizer.review import to_html
+
+        text = article if article is not None else self._article
+        if text is None:
+            raise ValueError("pass the article text: this report was not extracted here")
+        return to_html(self, text)
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the review page in a sandboxed frame."""
+        if self._article is None:
+            return f"<pre>{html.escape(self.model_dump_json(indent=2))}</pre>"
+        page = html.escape(self.to_html(), quote=True)
+        return f'<iframe srcdoc="{page}" style="width:100%;height:560px;border:1px solid #ccc">'
 
     def evidence_items(self) -> list[Evidence]:
         """Every Evidence in the report, in document order of the fields."""
