@@ -27,6 +27,7 @@ from summarizer.errors import ConfigError
 from summarizer.ground import GroundingContext, grounding
 from summarizer.inputs import Article, load_article
 from summarizer.prompts import Prompt, load_prompt
+from summarizer.resolve import resolve_report
 from summarizer.schema import (
     SCHEMA_VERSION,
     CleaningMeta,
@@ -249,7 +250,10 @@ class Summarizer:
 
     def _validate(self, job: _Job, content: str) -> BaseModel:
         with grounding(job.source, strict=False):
-            return job.schema.model_validate_json(content)
+            value = job.schema.model_validate_json(content)
+        if isinstance(value, OperationReport):
+            resolve_report(value, job.source)
+        return value
 
     def _meta(
         self, job: _Job, usage: ExtractionUsage, warnings: list[str], latency: float
