@@ -314,6 +314,18 @@ class Summarizer:
         return self._finish(job, value, self._meta(job, usage, answer.warnings, answer.latency_s))
 
     # ------------------------------------------------------------------ public
+    def item_key(
+        self,
+        source: Source,
+        *,
+        published: date | None = None,
+        schema: type[BaseModel] | None = None,
+        prompt: Prompt | str | Path | None = None,
+    ) -> str:
+        """Hash of the input and of everything that changes the answer (the cache key);
+        a resumable run uses it to skip items already done with these settings."""
+        return self._job(source, published, schema, prompt).key
+
     def extract(
         self,
         source: Source,
