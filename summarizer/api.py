@@ -80,8 +80,7 @@ class Summarizer:
         self._lock = threading.Lock()
         self._server: Any = None
         self._base_url: str | None = settings.base_url
-        self._patched: Any = None
-        self._apatched: Any = None
+        self._patched: dict[bool, Any] = {}
         self._clients: list[Any] = []
         self._cache = ResponseCache(settings.resolved_cache_dir) if settings.use_cache else None
         if not settings.embedded and not settings.model:
@@ -107,7 +106,7 @@ class Summarizer:
                 if close is not None and not asyncio.iscoroutinefunction(close):
                     close()
             self._clients.clear()
-            self._patched = self._apatched = None
+            self._patched.clear()
             if self._server is not None:
                 self._server.stop()
                 self._server = None
@@ -145,45 +144,27 @@ class Summarizer:
         self._base_url = url
         return url
 
-    def _sync_create(self) -> Any:
+    def _create(self, is_async: bool) -> Any:
+        """instructor-patched ``create`` over our transport layer, built once per kind."""
         with self._lock:
-            if self._patched is None:
+            if is_async not in self._patched:
                 import instructor
                 import openai
 
-                client = openai.OpenAI(
+                client_cls = openai.AsyncOpenAI if is_async else openai.OpenAI
+                client = client_cls(
                     base_url=self._endpoint(),
                     api_key=self.settings.api_key_value(),
                     timeout=self.settings.timeout,
-                    max_retries=0,
+                    max_retries=0,  # tenacity in extract.py owns transport retries
                 )
                 self._clients.append(client)
-                self._patched = instructor.patch(
-                    create=extract.transport_create(self.settings, client.chat.completions.create),
+                wrap: Any = extract.async_transport_create if is_async else extract.transport_create
+                self._patched[is_async] = instructor.patch(
+                    create=wrap(self.settings, client.chat.completions.create),
                     mode=instructor.Mode[extract.mode_for(self.settings)],
                 )
-            return self._patched
-
-    def _async_create(self) -> Any:
-        with self._lock:
-            if self._apatched is None:
-                import instructor
-                import openai
-
-                client = openai.AsyncOpenAI(
-                    base_url=self._endpoint(),
-                    api_key=self.settings.api_key_value(),
-                    timeout=self.settings.timeout,
-                    max_retries=0,
-                )
-                self._clients.append(client)
-                self._apatched = instructor.patch(
-                    create=extract.async_transport_create(
-                        self.settings, client.chat.completions.create
-                    ),
-                    mode=instructor.Mode[extract.mode_for(self.settings)],
-                )
-            return self._apatched
+            return self._patched[is_async]
 
     # ------------------------------------------------------------------ pipeline
     def _job(
@@ -340,7 +321,7 @@ class Summarizer:
         if hit is not None:
             return cast(Extraction[T], hit)
         answer = extract.run_sync(
-            self._sync_create(),
+            self._create(is_async=False),
             self.settings,
             self.model_name,
             job.schema,
@@ -361,7 +342,7 @@ class Summarizer:
         hit = self._from_cache(job)
         if hit is not None:
             return cast(Extraction[T], hit)
-        create = await asyncio.to_thread(self._async_create)  # may start the server
+        create = await asyncio.to_thread(self._create, True)  # may start the server
         answer = await extract.run_async(
             create,
             self.settings,

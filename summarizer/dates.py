@@ -42,6 +42,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from summarizer.quantities import SMALL_NUMBER_WORDS
+
 Precision = Literal["day", "month", "year", "unknown"]
 
 
@@ -86,30 +88,7 @@ _WEEKDAYS: dict[str, int] = {
     "saturday": 5,
     "sunday": 6,
 }
-_COUNT_WORDS: dict[str, int] = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-}
+_COUNT_WORDS: dict[str, int] = {"a": 1, "an": 1, **SMALL_NUMBER_WORDS, "twenty": 20}
 
 #: how far after publication a year-less date may fall ("planned for 3 April")
 _LOOKAHEAD = datetime.timedelta(days=31)

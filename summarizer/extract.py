@@ -280,6 +280,12 @@ def _describe_transport(exc: BaseException) -> str:
     return f"request failed: {type(exc).__name__}"
 
 
+def _answer(value: BaseModel, stats: CallStats, started: float) -> Answer:
+    """The exact JSON the model sent (what the cache keeps), not a re-serialisation."""
+    content = _content_of(getattr(value, "_raw_response", None)) or value.model_dump_json()
+    return Answer(value, content, stats, time.perf_counter() - started, [])
+
+
 def run_sync(
     patched: Callable[..., Any],
     settings: Settings,
@@ -302,8 +308,7 @@ def run_sync(
         return _fallback(exc, schema, source, stats, started)
     finally:
         _STATS.reset(token)
-    content = _content_of(getattr(value, "_raw_response", None)) or value.model_dump_json()
-    return Answer(value, content, stats, time.perf_counter() - started, [])
+    return _answer(value, stats, started)
 
 
 async def run_async(
@@ -328,5 +333,4 @@ async def run_async(
         return _fallback(exc, schema, source, stats, started)
     finally:
         _STATS.reset(token)
-    content = _content_of(getattr(value, "_raw_response", None)) or value.model_dump_json()
-    return Answer(value, content, stats, time.perf_counter() - started, [])
+    return _answer(value, stats, started)

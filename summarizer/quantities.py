@@ -67,7 +67,8 @@ _UNKNOWN = ParsedQuantity(None, None, None, "unknown", None)
 
 # --------------------------------------------------------------------------- lexicon
 
-_SMALL: dict[str, int] = {
+#: number words below twenty (also used by the date parser for 'three days ago')
+SMALL_NUMBER_WORDS: dict[str, int] = {
     "zero": 0,
     "one": 1,
     "two": 2,
@@ -401,18 +402,18 @@ def _parse_words(
         if nxt[0] not in ("hundred", "dozen") and nxt[0] not in _BIG:
             return None
         current, state, j = 1, "a", i + 1
-    elif first not in _SMALL and first not in _TENS:
+    elif first not in SMALL_NUMBER_WORDS and first not in _TENS:
         return None
     next_j = j
     while j < len(tokens):
         word, _, word_end = tokens[j]
         if j > i and not _JOIN_RE.fullmatch(text[tokens[j - 1][2] : tokens[j][1]]):
             break
-        if word in _SMALL and state in ("", "hundred", "big", "and"):
-            current += _SMALL[word]
+        if word in SMALL_NUMBER_WORDS and state in ("", "hundred", "big", "and"):
+            current += SMALL_NUMBER_WORDS[word]
             state = "small"
-        elif word in _SMALL and state == "tens" and 1 <= _SMALL[word] <= 9:
-            current += _SMALL[word]
+        elif word in SMALL_NUMBER_WORDS and state == "tens" and 1 <= SMALL_NUMBER_WORDS[word] <= 9:
+            current += SMALL_NUMBER_WORDS[word]
             state = "unit_after_tens"
         elif word in _TENS and state in ("", "hundred", "big", "and"):
             current += _TENS[word]
