@@ -35,6 +35,7 @@ if sys.platform != "win32":
     import fcntl
 
 __all__ = [
+    "THREAD_PREFIX",
     "Budget",
     "Item",
     "ItemError",
@@ -210,11 +211,13 @@ class Tally:
             if result.skipped:
                 t.skipped += 1
                 return
-            if not result.ok or result.meta is None:
+            if not result.ok:
                 t.failed += 1
                 return
             t.ok += 1
             meta = result.meta
+            if meta is None:
+                return  # a hand-made result: nothing known about its cost
             if meta.cache_hit:
                 t.cache_hits += 1  # free: its stored usage belongs to the first run
             else:

@@ -119,3 +119,20 @@ def test_schema_command_matches_files() -> None:
 def test_version() -> None:
     r = run("--version")
     assert r.exit_code == 0 and r.stdout.startswith("summarizer ")
+
+
+def test_eval_prints_the_table_and_writes_json(tmp_path: Path) -> None:
+    out = tmp_path / "eval.json"
+    r = run(
+        "eval",
+        str(EXAMPLES / "gold"),
+        "--predictions",
+        str(EXAMPLES / "expected"),
+        "--json",
+        str(out),
+    )
+    assert r.exit_code == 0, r.output
+    assert "F1 macro" in r.stdout and "overall" in r.stdout
+    data = json.loads(out.read_text())
+    assert data and isinstance(data, dict)
+    assert run("eval", str(EXAMPLES / "gold")).exit_code == 2  # neither --predictions nor --run

@@ -91,7 +91,9 @@ def test_retries_5xx_and_429_then_succeeds(settings_for: Any, fake_server: Any) 
         ]
     )
     url = fake_server(script)
-    with Summarizer(settings_for(base_url=url, max_transport_retries=3, use_cache=False)) as s:
+    with Summarizer(
+        settings_for(base_url=url, max_reasks=0, max_transport_retries=3, use_cache=False)
+    ) as s:
         report = s.summarize(ARTICLE, published=PUBLISHED)
     assert len(script.seen) == 3
     assert script.seen[2] - script.seen[1] >= 0.4  # Retry-After honoured
@@ -104,7 +106,7 @@ def test_retries_5xx_and_429_then_succeeds(settings_for: Any, fake_server: Any) 
 def test_retry_after_is_capped(settings_for: Any, fake_server: Any) -> None:
     script = Script([(429, {"retry-after": "3600"}, ERR, 0.0), (200, {}, recorded_body(), 0.0)])
     url = fake_server(script)
-    settings = settings_for(base_url=url, max_transport_retries=2, retry_max_wait=0.2)
+    settings = settings_for(base_url=url, max_reasks=0, max_transport_retries=2, retry_max_wait=0.2)
     t0 = time.monotonic()
     with Summarizer(settings, use_cache=False) as s:
         s.summarize(ARTICLE, published=PUBLISHED)
@@ -117,7 +119,9 @@ def test_client_errors_are_not_retried(settings_for: Any, fake_server: Any, stat
     script = Script([(status, {}, ERR, 0.0)])
     url = fake_server(script)
     with (
-        Summarizer(settings_for(base_url=url, max_transport_retries=4, use_cache=False)) as s,
+        Summarizer(
+            settings_for(base_url=url, max_reasks=0, max_transport_retries=4, use_cache=False)
+        ) as s,
         pytest.raises(TransportError, match=f"HTTP {status}"),
     ):
         s.summarize(ARTICLE, published=PUBLISHED)
@@ -127,7 +131,9 @@ def test_client_errors_are_not_retried(settings_for: Any, fake_server: Any, stat
 def test_persistent_5xx_gives_up_after_bounded_retries(settings_for: Any, fake_server: Any) -> None:
     script = Script([(500, {}, ERR, 0.0)])
     url = fake_server(script)
-    settings = settings_for(base_url=url, max_transport_retries=2, retry_max_wait=0.05)
+    settings = settings_for(
+        base_url=url, max_reasks=0, max_transport_retries=2, retry_max_wait=0.05
+    )
     with Summarizer(settings, use_cache=False) as s, pytest.raises(TransportError):
         s.summarize(ARTICLE, published=PUBLISHED)
     assert len(script.seen) == 3
@@ -136,7 +142,9 @@ def test_persistent_5xx_gives_up_after_bounded_retries(settings_for: Any, fake_s
 def test_timeout_is_retried_then_reported(settings_for: Any, fake_server: Any) -> None:
     script = Script([(200, {}, recorded_body(), 2.0)])
     url = fake_server(script)
-    settings = settings_for(base_url=url, max_transport_retries=1, timeout=0.3, retry_max_wait=0.05)
+    settings = settings_for(
+        base_url=url, max_reasks=0, max_transport_retries=1, timeout=0.3, retry_max_wait=0.05
+    )
     t0 = time.monotonic()
     with (
         Summarizer(settings, use_cache=False) as s,
@@ -159,7 +167,7 @@ def test_secret_never_in_error_message(settings_for: Any, fake_server: Any) -> N
     script = Script([(401, {}, ERR, 0.0)])
     url = fake_server(script)
     key = "sk-test-" + "A1b2C3d4" * 4
-    with Summarizer(settings_for(base_url=url, api_key=key, use_cache=False)) as s:
+    with Summarizer(settings_for(base_url=url, max_reasks=0, api_key=key, use_cache=False)) as s:
         with pytest.raises(TransportError) as info:
             s.summarize(ARTICLE, published=PUBLISHED)
         assert key not in str(info.value) and key not in repr(s.settings)
