@@ -26,7 +26,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel
 
-from summarizer.api import Extraction, Summarizer
+from summarizer.api import Extraction, Source, Summarizer
 from summarizer.errors import ConfigError, SummarizerError
 from summarizer.inputs import Article, load_article
 from summarizer.schema import ExtractionMeta
@@ -51,7 +51,7 @@ __all__ = [
 Prices = Mapping[str, tuple[float, float]]
 
 #: an input, optionally with its own publication date (``None`` = the run's default)
-Item = str | Path | Article | tuple[str | Path | Article, date | None]
+Item = Source | tuple[Source, date | None]
 
 #: thread names of the sync pool, so callers (and tests) can tell its workers apart
 THREAD_PREFIX = "summarizer-batch"
@@ -256,19 +256,21 @@ class _Run:
     budget: Budget | None
 
 
-def _split(item: Item, default: date | None) -> tuple[str | Path | Article, date | None]:
+def _split(item: Item, default: date | None) -> tuple[Source, date | None]:
     if isinstance(item, tuple):
         src, pub = item
         return src, pub if pub is not None else default
     return item, default
 
 
-def _label(src: str | Path | Article) -> str | None:
+def _label(src: Source) -> str | None:
     """A name for results before the input is read (text given inline has none)."""
     if isinstance(src, Article):
         return src.source
     if isinstance(src, Path):
         return str(src)
+    if isinstance(src, bytes):
+        return None
     if "\n" not in src and 0 < len(src) < 4096:
         with contextlib.suppress(OSError):
             if Path(src).is_file():

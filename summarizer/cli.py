@@ -79,14 +79,6 @@ def _settings(**kw: Any) -> Any:
     return Settings.from_env(**kw)
 
 
-def _error_record(source: str, exc: BaseException) -> dict[str, Any]:
-    from summarizer.errors import SummarizerError
-
-    kind = exc.kind if isinstance(exc, SummarizerError) else "internal"
-    message = str(exc) if isinstance(exc, SummarizerError) else type(exc).__name__
-    return {"source": source, "status": "error", "error": {"kind": kind, "message": message}}
-
-
 @app.command()
 def summarize(
     inputs: Annotated[list[str], typer.Argument(help="Files, globs, directories, or - for stdin.")],
@@ -94,14 +86,26 @@ def summarize(
     published: Annotated[
         str | None, typer.Option(help="Publication date YYYY-MM-DD, for relative dates.")
     ] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here, not stdout.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write here; a .jsonl output is appended and resumed."),
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, help="Articles in flight (default 1 embedded, 4 remote)."),
+    ] = None,
     model: Annotated[str | None, typer.Option(help="Model name (remote endpoint).")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint URL.")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Response cache directory.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write.")] = False,
 ) -> None:
-    """Summarize articles into OperationReport JSON, JSONL or markdown."""
+    """Summarize articles into OperationReport JSON, JSONL or markdown.
+
+    With ``--format jsonl --out FILE`` each finished item is appended at once, and a
+    rerun skips items already in FILE with the same content and settings.
+    """
     from summarizer.api import Summarizer
+    from summarizer.batch import JsonlSink, Tally, summarize_many
     from summarizer.errors import ConfigError
 
     pub = _parse_date(published)
@@ -116,58 +120,60 @@ def summarize(
     except (ConfigError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    workers = concurrency or (1 if settings.embedded else 4)
+    # stdin goes in as bytes, so a binary or non-UTF-8 stream fails as its own item
+    items: list[Any] = [sys.stdin.buffer.read() if src == "-" else Path(src) for src in sources]
 
-    records: list[dict[str, Any]] = []
-    failed = 0
-    stream = out.open("w", encoding="utf-8") if out else sys.stdout
+    resumable = out is not None and fmt is Format.jsonl
+    sink = JsonlSink(out) if resumable and out is not None else None
+    skip = sink.done_keys() if sink is not None else frozenset()
+    stream: Any = (
+        None if sink is not None else (out.open("w", encoding="utf-8") if out else sys.stdout)
+    )
+    tally = Tally()
+    records: list[tuple[int, dict[str, Any]]] = []
     try:
-        with summarizer, _progress(len(sources)) as advance:
-            for src in sources:
-                record = _run_one(summarizer, src, pub)
-                failed += record["status"] != "ok"
-                if fmt is Format.jsonl:
+        with summarizer, _progress(len(items)) as advance:
+            for result in summarize_many(
+                items, summarizer=summarizer, concurrency=workers, published=pub, skip_keys=skip
+            ):
+                tally.add(result)
+                record = result.to_record()
+                record["source"] = sources[result.index]
+                if sink is not None:
+                    if not result.skipped:
+                        sink.write(result)
+                elif fmt is Format.jsonl:
                     stream.write(json.dumps(record, ensure_ascii=False) + "\n")
                     stream.flush()
                 elif fmt is Format.markdown:
                     stream.write(_markdown(record) + "\n")
                     stream.flush()
                 else:
-                    records.append(record)
+                    records.append((result.index, record))
                 advance()
         if fmt is Format.json:
-            if len(records) == 1 and records[0]["status"] == "ok":
-                payload: Any = records[0]["report"]
-            else:
-                payload = records
+            ordered = [r for _, r in sorted(records, key=lambda x: x[0])]
+            single = len(ordered) == 1 and ordered[0]["status"] == "ok"
+            payload: Any = ordered[0]["report"] if single else ordered
             stream.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     except KeyboardInterrupt:
         typer.echo("interrupted; finished items were written", err=True)
         raise typer.Exit(130) from None
     finally:
-        if out:
+        if sink is not None:
+            sink.close()
+        elif out and stream is not None:
             stream.close()
-    if failed:
-        typer.echo(f"{failed} of {len(sources)} item(s) failed", err=True)
+    t = tally.totals()
+    if sys.stderr.isatty() or t.failed or t.skipped:
+        typer.echo(
+            f"{t.ok} ok, {t.failed} failed, {t.skipped} skipped, {t.cache_hits} cached; "
+            f"{t.prompt_tokens}+{t.completion_tokens} tokens",
+            err=True,
+        )
+    if t.failed:
         raise typer.Exit(1)
-
-
-def _run_one(summarizer: Any, src: str, pub: date | None) -> dict[str, Any]:
-    from summarizer.errors import InputError, SummarizerError
-    from summarizer.inputs import Article, decode
-
-    try:
-        if src == "-":
-            article = Article(decode(sys.stdin.buffer.read(), "<stdin>"), "<stdin>")
-        else:
-            article = Path(src)  # type: ignore[assignment]
-            if not Path(src).exists():
-                raise InputError(f"no such file: {src}")
-        report = summarizer.summarize(article, published=pub)
-    except SummarizerError as exc:
-        return _error_record(src, exc)
-    except Exception as exc:  # noqa: BLE001 - one bad item must not end the batch
-        return _error_record(src, exc)
-    return {"source": src, "status": "ok", "report": report.model_dump(mode="json")}
 
 
 def _markdown(record: dict[str, Any]) -> str:

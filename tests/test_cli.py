@@ -62,11 +62,34 @@ def test_jsonl_keeps_going_and_records_failures(env: Any, cassette: Any, tmp_pat
             str(out),
         )
     assert r.exit_code == 1
-    lines = [json.loads(x) for x in out.read_text().splitlines()]
-    assert [x["status"] for x in lines] == ["error", "ok", "error"]
-    assert lines[0]["error"]["kind"] == "input" and "empty" in lines[0]["error"]["message"]
-    assert lines[2]["error"]["kind"] == "input"
-    assert lines[1]["report"]["summary"]
+    lines = {Path(x["source"]).name: x for x in map(json.loads, out.read_text().splitlines())}
+    assert {k: v["status"] for k, v in lines.items()} == {
+        "empty.txt": "error",
+        ARTICLE.name: "ok",
+        "missing.txt": "error",
+    }
+    assert lines["empty.txt"]["error"]["kind"] == "input"
+    assert "empty" in lines["empty.txt"]["error"]["message"]
+    assert lines["missing.txt"]["error"]["kind"] == "input"
+    assert lines[ARTICLE.name]["report"]["summary"] and lines[ARTICLE.name]["key"]
+
+    # a rerun skips what is done and retries only the failures
+    with cassette(CASSETTE) as tape:
+        again = run(
+            "summarize",
+            str(empty),
+            str(ARTICLE),
+            "--published",
+            ENTRY["published"],
+            "--format",
+            "jsonl",
+            "--out",
+            str(out),
+        )
+        assert tape.play_count == 0
+    assert again.exit_code == 1
+    assert "1 skipped" in again.stderr
+    assert len(out.read_text().splitlines()) == 4  # one new error line, nothing redone
 
 
 def test_markdown_and_stdin(env: Any, cassette: Any) -> None:
