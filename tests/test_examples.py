@@ -104,3 +104,24 @@ def test_published_date_changes_the_cache_key(settings_for: Any) -> None:
         c = s._job(path, date(2025, 3, 16), None, None)
     assert a.key != b.key
     assert a.key == c.key
+
+
+def test_glued_story_contributes_nothing(settings_for: Any, cassette: Any) -> None:
+    """Outlet B ends with a football report: none of its facts may reach the report."""
+    from summarizer.clean import clean_page
+
+    entry = next(e for e in MANIFEST if "outlet_b" in e["file"])
+    path = EXAMPLES / entry["file"]
+    page = clean_page(path.read_text(encoding="utf-8"))
+    assert len(page.set_aside) == 1
+    football = page.set_aside[0]
+    first = football.segments[0].orig_start
+    with cassette(f"example_{_name(entry)}"), Summarizer(settings_for()) as s:
+        report = s.summarize(path, published=date.fromisoformat(entry["published"]))
+    for ev in iter_evidence(report):
+        assert ev.start is None or ev.start < first, ev.quote
+    dumped = report.model_dump_json(exclude={"extraction"})
+    for planted in ("3-1", "Ramadi Olympic", "31 points", "Mustafa Rafi"):
+        assert planted not in dumped
+    assert report.extraction is not None and report.extraction.cleaning is not None
+    assert report.extraction.cleaning.set_aside == [football.title]
