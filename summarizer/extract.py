@@ -228,9 +228,12 @@ def _fallback(
 ) -> Answer:
     """After the last re-ask: keep a structurally valid answer with unfound quotes
     marked ``not_found``, rather than dropping it; anything else is an error."""
+    import openai
     from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 
     cause = exc.__cause__ or exc
+    if isinstance(cause, openai.APIError):
+        raise TransportError(_describe_transport(cause)) from None
     if isinstance(exc, IncompleteOutputException) or isinstance(cause, IncompleteOutputException):
         raise ExtractionError(
             "the model's answer was cut off at max_tokens; raise Settings.max_tokens",
@@ -238,7 +241,11 @@ def _fallback(
         ) from None
     if isinstance(exc, InstructorRetryException):
         if not isinstance(cause, (ValidationError, ValueError)):
-            raise TransportError(_describe_transport(cause)) from None
+            # the HTTP exchange worked but the body was not a usable completion
+            raise ExtractionError(
+                f"the endpoint's answer could not be read ({type(cause).__name__})",
+                attempts=stats.requests,
+            ) from None
         attempts = exc.failed_attempts or []
         content = _content_of(attempts[-1].completion) if attempts else None
         errors = str(cause)[:2000]
@@ -264,7 +271,10 @@ def _fallback(
             attempts=len(attempts),
             last_errors=errors,
         ) from None
-    raise TransportError(_describe_transport(cause)) from None
+    raise ExtractionError(
+        f"the endpoint's answer could not be read ({type(cause).__name__})",
+        attempts=stats.requests,
+    ) from None
 
 
 def _describe_transport(exc: BaseException) -> str:
