@@ -62,6 +62,18 @@ class _Job:
     key: str
     source: GroundingContext  # the text the model reads, mapped back to the page
     cleaning: CleaningMeta | None
+    warnings: tuple[str, ...] = ()
+
+
+def truncation_point(text: str, limit: int) -> int:
+    """Cut at the last paragraph break before ``limit``, else the last sentence end,
+    else the last space: the model never sees half a sentence."""
+    for sep in ("\n\n", "\n", ". "):
+        i = text.rfind(sep, 0, limit)
+        if i > limit // 2:
+            return i + (1 if sep == ". " else 0)
+    i = text.rfind(" ", 0, limit)
+    return i if i > 0 else limit
 
 
 class Summarizer:
@@ -188,6 +200,18 @@ class Summarizer:
         else:
             model_text, cleaning = article.text, None
             ground_in = GroundingContext(model_text, published)
+        warnings: tuple[str, ...] = (
+            ("input was an HTML page; its visible text was used",) if article.from_html else ()
+        )
+        limit = s.resolved_max_input_chars
+        if len(model_text) > limit:
+            cut = truncation_point(model_text, limit)
+            warnings += (
+                f"article truncated from {len(model_text)} to {cut} characters to fit the "
+                f"model's input limit ({limit}); facts after that point are not reported",
+            )
+            model_text = model_text[:cut]
+            ground_in = GroundingContext(model_text, published, True, ground_in.to_original)
         schema = schema or OperationReport
         if prompt is None:
             prompt = load_prompt("operation_report" if schema is OperationReport else "generic")
@@ -210,7 +234,9 @@ class Summarizer:
                 },
             }
         )
-        return _Job(article, published, schema, prompt, messages, key, ground_in, cleaning)
+        return _Job(
+            article, published, schema, prompt, messages, key, ground_in, cleaning, warnings
+        )
 
     def _from_cache(self, job: _Job) -> Extraction[Any] | None:
         if self._cache is None:
@@ -224,7 +250,9 @@ class Summarizer:
             usage = ExtractionUsage.model_validate(entry.get("usage", {}))
         except (ValidationError, KeyError, TypeError):
             return None  # stale or corrupt: a miss
-        meta = self._meta(job, usage, entry.get("warnings", []), time.perf_counter() - started)
+        meta = self._meta(
+            job, usage, [*job.warnings, *entry.get("warnings", [])], time.perf_counter() - started
+        )
         meta.cache_hit = True
         meta.attempts = int(entry.get("attempts", 1))
         return self._finish(job, value, meta)
@@ -292,7 +320,8 @@ class Summarizer:
                     "prompt": job.prompt.id,
                 },
             )
-        return self._finish(job, value, self._meta(job, usage, answer.warnings, answer.latency_s))
+        warnings = [*job.warnings, *answer.warnings]
+        return self._finish(job, value, self._meta(job, usage, warnings, answer.latency_s))
 
     # ------------------------------------------------------------------ public
     def item_key(

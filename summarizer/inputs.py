@@ -7,7 +7,9 @@ on; nothing here guesses an encoding silently.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 from summarizer.errors import InputError
@@ -20,6 +22,8 @@ MAX_BYTES = 20 * 1024 * 1024
 class Article:
     text: str
     source: str | None = None
+    #: the input was an HTML page; ``text`` is its visible text
+    from_html: bool = False
 
     @property
     def sha256(self) -> str:
@@ -42,11 +46,85 @@ def decode(data: bytes, source: str | None = None, encoding: str | None = None) 
     return text
 
 
+_HTML_START = re.compile(r"\s*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
+_BLOCK = frozenset(
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+        "figcaption",
+        "figure",
+        "pre",
+        "hr",
+        "nav",
+        "aside",
+        "main",
+    ]
+)
+_SKIP = frozenset(["script", "style", "noscript", "template", "svg", "head", "iframe"])
+
+
+class _TextExtractor(HTMLParser):
+    """Visible text of a page, one line per block element; scripts and styles dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self._skipping += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP and self._skipping:
+            self._skipping -= 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+    def text(self) -> str:
+        raw = "".join(self.parts)
+        lines = [" ".join(line.split()) for line in raw.splitlines()]
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def html_to_text(page: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(page)
+    parser.close()
+    return parser.text()
+
+
 def _check(text: str, source: str | None) -> Article:
+    from_html = bool(_HTML_START.match(text[:2048]))
+    if from_html:
+        text = html_to_text(text)
     if not text.strip():
         where = f" ({source})" if source else ""
         raise InputError(f"input is empty{where}")
-    return Article(text=text, source=source)
+    return Article(text=text, source=source, from_html=from_html)
 
 
 def read_file(path: str | Path, encoding: str | None = None) -> Article:
@@ -71,7 +149,7 @@ def load_article(source: str | Path | bytes | Article, encoding: str | None = No
     """A ``Path``, or a one-line ``str`` naming an existing file, is read from disk;
     any other ``str`` is the article text itself."""
     if isinstance(source, Article):
-        return _check(source.text, source.source)
+        return source if source.text.strip() else _check(source.text, source.source)
     if isinstance(source, Path):
         return read_file(source, encoding)
     if isinstance(source, bytes):

@@ -43,6 +43,12 @@ class Settings(BaseModel):
     clean: bool = Field(
         True, description="Strip site furniture, repeated captions and glued-on stories first."
     )
+    max_input_chars: int | None = Field(
+        None,
+        ge=1000,
+        description="Longest article text sent to the model; None = fit the embedded "
+        "model's context (about 3 characters a token), or 100,000 for a remote endpoint.",
+    )
     cache_dir: Path | None = Field(None, description="None = the user cache directory.")
     use_cache: bool = True
 
@@ -82,6 +88,15 @@ class Settings(BaseModel):
     @property
     def resolved_cache_dir(self) -> Path:
         return self.cache_dir if self.cache_dir is not None else default_cache_dir()
+
+    @property
+    def resolved_max_input_chars(self) -> int:
+        if self.max_input_chars is not None:
+            return self.max_input_chars
+        if self.embedded:
+            # context minus the answer budget minus ~1,000 tokens of instructions
+            return max(1000, (self.local_ctx - self.max_tokens - 1000) * 3)
+        return 100_000
 
     @property
     def resolved_model_dir(self) -> Path:
