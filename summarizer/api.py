@@ -203,6 +203,8 @@ class Summarizer:
         warnings: tuple[str, ...] = (
             ("input was an HTML page; its visible text was used",) if article.from_html else ()
         )
+        if s.clean and (n := sum(r.reason == "injection" for r in page.removed)):
+            warnings += (f"removed {n} line(s) addressed to a language model (prompt injection)",)
         limit = s.resolved_max_input_chars
         if len(model_text) > limit:
             cut = truncation_point(model_text, limit)

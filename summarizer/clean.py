@@ -455,7 +455,15 @@ _REASON_OF_KIND = MappingProxyType(
         "credit": "byline",
         "byline": "byline",
         "caption": "caption",
+        "injection": "injection",
     }
+)
+#: text addressed to a language model, not to readers: an injection, never news content
+_INJECTION = re.compile(
+    r"(?i)\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
+    r"(?:previous|prior|above|earlier|system)\s+(?:instructions?|prompts?|rules|messages?)"
+    r"|\byou are now (?:a|an|the)\b|\bsystem prompt\b|\bas an ai(?: language)? model\b"
+    r"|<\|im_(?:start|end)\|>"
 )
 
 
@@ -562,6 +570,8 @@ def _is_credit(text: str) -> bool:
 
 def _classify(text: str) -> str | None:
     """What a line looks like on its own; None for ordinary content."""
+    if _INJECTION.search(text):
+        return "injection"
     s = text.strip().strip(_ZERO_WIDTH).strip()
     if len(s) > _MAX_FURNITURE_LEN:
         return None
