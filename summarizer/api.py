@@ -76,6 +76,38 @@ def truncation_point(text: str, limit: int) -> int:
     return i if i > 0 else limit
 
 
+def prepare_text(
+    article: Article, s: Settings, published: date | None
+) -> tuple[GroundingContext, CleaningMeta | None, tuple[str, ...]]:
+    """What the model will read (cleaned, fitted to its input limit), the map back to
+    the page, and the warnings a reader of the report should see."""
+    warnings: tuple[str, ...] = ()
+    if article.from_html:
+        warnings += ("input was an HTML page; its visible text was used",)
+    cleaning: CleaningMeta | None = None
+    to_original = None
+    text = article.text
+    if s.clean:
+        page = clean_page(article.text)
+        text, to_original = page.main.text, page.main.to_original
+        cleaning = CleaningMeta(
+            chars_removed=page.chars_removed,
+            tokens_removed_estimate=page.tokens_removed_estimate,
+            set_aside=[st.title or st.text[:80] for st in page.set_aside],
+        )
+        if n := sum(r.reason == "injection" for r in page.removed):
+            warnings += (f"removed {n} line(s) addressed to a language model (prompt injection)",)
+    limit = s.resolved_max_input_chars
+    if len(text) > limit:
+        cut = truncation_point(text, limit)
+        warnings += (
+            f"article truncated from {len(text)} to {cut} characters to fit the "
+            f"model's input limit ({limit}); facts after that point are not reported",
+        )
+        text = text[:cut]
+    return GroundingContext(text, published, True, to_original), cleaning, warnings
+
+
 class Summarizer:
     """Holds settings, HTTP clients, the cache and (if needed) the embedded server.
 
@@ -188,32 +220,8 @@ class Summarizer:
     ) -> _Job:
         article = load_article(source)
         s = self.settings
-        if s.clean:
-            page = clean_page(article.text)
-            model_text = page.main.text
-            ground_in = GroundingContext(model_text, published, True, page.main.to_original)
-            cleaning: CleaningMeta | None = CleaningMeta(
-                chars_removed=page.chars_removed,
-                tokens_removed_estimate=page.tokens_removed_estimate,
-                set_aside=[st.title or st.text[:80] for st in page.set_aside],
-            )
-        else:
-            model_text, cleaning = article.text, None
-            ground_in = GroundingContext(model_text, published)
-        warnings: tuple[str, ...] = (
-            ("input was an HTML page; its visible text was used",) if article.from_html else ()
-        )
-        if s.clean and (n := sum(r.reason == "injection" for r in page.removed)):
-            warnings += (f"removed {n} line(s) addressed to a language model (prompt injection)",)
-        limit = s.resolved_max_input_chars
-        if len(model_text) > limit:
-            cut = truncation_point(model_text, limit)
-            warnings += (
-                f"article truncated from {len(model_text)} to {cut} characters to fit the "
-                f"model's input limit ({limit}); facts after that point are not reported",
-            )
-            model_text = model_text[:cut]
-            ground_in = GroundingContext(model_text, published, True, ground_in.to_original)
+        ground_in, cleaning, warnings = prepare_text(article, s, published)
+        model_text = ground_in.text
         schema = schema or OperationReport
         if prompt is None:
             prompt = load_prompt("operation_report" if schema is OperationReport else "generic")

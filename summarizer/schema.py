@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -582,8 +583,12 @@ def grounded_share(value: BaseModel) -> float | None:
     return round(found / len(items), 4)
 
 
+@lru_cache(maxsize=64)
 def request_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """What the model is asked to produce (library-computed fields hidden)."""
+    """What the model is asked to produce (library-computed fields hidden).
+
+    Built once per schema class (it costs milliseconds and every article needs it);
+    the dict is shared, so callers must not mutate it."""
     return model.model_json_schema(mode="validation")
 
 
