@@ -130,6 +130,7 @@ def cassette(recording: bool) -> Any:
         filter_headers=_SECRET_HEADERS,
         before_record_response=_scrub_response,
         decode_compressed_response=True,
+        allow_playback_repeats=True,  # same request, same recorded answer (tests re-run items)
     )
     my_vcr.register_matcher("json_body", _json_body)
 
