@@ -130,12 +130,12 @@ def cassette(recording: bool) -> Any:
         filter_headers=_SECRET_HEADERS,
         before_record_response=_scrub_response,
         decode_compressed_response=True,
-        allow_playback_repeats=True,  # same request, same recorded answer (tests re-run items)
     )
     my_vcr.register_matcher("json_body", _json_body)
 
     def use(name: str) -> Any:
-        return my_vcr.use_cassette(f"{name}.yaml")
+        # the same request may be replayed (tests re-run an item after a cache miss)
+        return my_vcr.use_cassette(f"{name}.yaml", allow_playback_repeats=True)
 
     return use
 
