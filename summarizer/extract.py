@@ -74,18 +74,22 @@ def _adapt_request(kind: EndpointKind, kwargs: dict[str, Any]) -> dict[str, Any]
     if kind == "openai":
         from openai.lib._pydantic import _ensure_strict_json_schema
 
-        strict = _ensure_strict_json_schema(_drop_defaults(schema), path=(), root=schema)
+        strict = _ensure_strict_json_schema(_strict_compatible(schema), path=(), root=schema)
         js = {**rf["json_schema"], "schema": strict, "strict": True}
         return {**kwargs, "response_format": {"type": "json_schema", "json_schema": js}}
     return kwargs
 
 
-def _drop_defaults(schema: Any) -> Any:
-    """OpenAI strict mode rejects 'default'; every key becomes required instead."""
+#: keywords OpenAI strict mode rejects; the grammar bounds are for local servers
+_NOT_STRICT = frozenset({"default", "maxLength"})
+
+
+def _strict_compatible(schema: Any) -> Any:
+    """Every key becomes required instead of defaulted; string bounds are dropped."""
     if isinstance(schema, dict):
-        return {k: _drop_defaults(v) for k, v in schema.items() if k != "default"}
+        return {k: _strict_compatible(v) for k, v in schema.items() if k not in _NOT_STRICT}
     if isinstance(schema, list):
-        return [_drop_defaults(v) for v in schema]
+        return [_strict_compatible(v) for v in schema]
     return schema
 
 

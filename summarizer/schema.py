@@ -31,6 +31,7 @@ from pydantic import (
     GetJsonSchemaHandler,
     PrivateAttr,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -50,7 +51,19 @@ from summarizer.names import normalize_name
 SCHEMA_VERSION = "1.0"
 
 #: list bound; also a grammar bound, so a small model cannot loop until max_tokens
-MAX_ITEMS = 8
+MAX_ITEMS = 6
+
+
+def _text(max_chars: int) -> WithJsonSchema:
+    """A length bound the grammar enforces while the model writes (a 1.5B model can
+    loop inside a string until max_tokens); not a validation rule, so a verbose remote
+    model is never re-asked for it."""
+    return WithJsonSchema({"type": "string", "maxLength": max_chars})
+
+
+Name = Annotated[str, _text(120)]
+Phrase = Annotated[str, _text(200)]
+Figure = Annotated[str, _text(80)]
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,7 @@ class Evidence(_Model):
         if handler.mode == "validation":
             return {
                 "type": "string",
+                "maxLength": 200,
                 "description": "Exact words copied from the article that state this fact.",
             }
         return handler(core_schema)
@@ -166,7 +180,7 @@ class Quantity(_Model):
     ``qualifier`` keeps "more than 12,000" (at_least) apart from "12,460" (exact).
     """
 
-    raw: str = Field(description="The figure exactly as written, e.g. 'more than 12,000'.")
+    raw: Figure = Field(description="The figure exactly as written, e.g. 'more than 12,000'.")
     value: Annotated[float | None, LIBRARY_SET] = None
     low: Annotated[float | None, LIBRARY_SET] = None
     high: Annotated[float | None, LIBRARY_SET] = None
@@ -189,6 +203,7 @@ class Quantity(_Model):
         if handler.mode == "validation":
             return {
                 "type": "string",
+                "maxLength": 80,
                 "description": "The figure with its qualifier as written, e.g. 'more than 40'.",
             }
         return handler(core_schema)
@@ -242,7 +257,7 @@ Precision = dates.Precision
 class DateFact(_Model):
     """A date as written; the library resolves it, relative words only against ``published``."""
 
-    raw: str = Field(description="The date words as written, e.g. 'Saturday' or '3 March 2025'.")
+    raw: Figure = Field(description="The date words as written, e.g. 'Saturday' or '3 March 2025'.")
     evidence: Evidence
     year: Annotated[int | None, LIBRARY_SET] = None
     month: Annotated[int | None, LIBRARY_SET] = None
@@ -317,7 +332,7 @@ OutcomeCategory = Literal[
 
 
 class NamedFact(_Model):
-    name: str = Field(description="As written in the article.")
+    name: Name = Field(description="As written in the article.")
     evidence: Evidence
     normalized: Annotated[str | None, LIBRARY_SET] = Field(
         None, description="Canonical form (transliteration variants, al-, titles); name unchanged."
@@ -336,7 +351,7 @@ class NamedFact(_Model):
 
 class Location(NamedFact):
     kind: LocationKind = Field(description="province also covers governorate.")
-    parent: str | None = Field(None, description="Enclosing place if the article states it.")
+    parent: Name | None = Field(None, description="Enclosing place if the article states it.")
 
 
 class Force(NamedFact):
@@ -347,17 +362,17 @@ class Force(NamedFact):
 
 
 class Official(NamedFact):
-    title: str | None = None
-    organization: str | None = None
+    title: Name | None = None
+    organization: Name | None = None
     role: OfficialRole
 
 
 class Outcome(_Model):
     category: OutcomeCategory
-    object: str = Field(description="What was affected, e.g. 'militants', 'hideouts'.")
+    object: Name = Field(description="What was affected, e.g. 'militants', 'hideouts'.")
     quantity: Quantity | None = None
-    location: str | None = None
-    attribution: str | None = Field(None, description="Who claimed the figure, if stated.")
+    location: Name | None = None
+    attribution: Name | None = Field(None, description="Who claimed the figure, if stated.")
     evidence: Evidence
 
     @model_validator(mode="after")
@@ -369,7 +384,7 @@ class Outcome(_Model):
 
 
 class Objective(_Model):
-    text: str
+    text: Phrase
     evidence: Evidence
 
 
@@ -424,9 +439,9 @@ class OperationReport(_Model):
         description="operation_report if the article is mainly about an operation; "
         "mentions_operation if it only mentions one; else not_about_operations."
     )
-    operation_name: str | None = Field(None, description="As written, in English.")
+    operation_name: Name | None = Field(None, description="As written, in English.")
     phase: int | None = Field(None, description="Phase number if stated, e.g. 2.")
-    phase_label: str | None = Field(None, description="Phase words as written.")
+    phase_label: Figure | None = Field(None, description="Phase words as written.")
     status: Status = "unknown"
     operation_evidence: Evidence | None = Field(
         None, description="Exact words naming the operation (and its phase/status)."
@@ -440,13 +455,13 @@ class OperationReport(_Model):
     adversaries: list[NamedFact] = Field(default_factory=list, max_length=MAX_ITEMS)
     officials: list[Official] = Field(default_factory=list, max_length=MAX_ITEMS)
     outcomes: list[Outcome] = Field(default_factory=list, max_length=2 * MAX_ITEMS)
-    objectives: list[Objective] = Field(default_factory=list, max_length=4)
+    objectives: list[Objective] = Field(default_factory=list, max_length=3)
     sources: list[NamedFact] = Field(
         default_factory=list,
         max_length=MAX_ITEMS,
         description="Who the article attributes its information to.",
     )
-    summary: str = Field(description="At most 3 sentences.")
+    summary: Annotated[str, _text(600)] = Field(description="At most 3 sentences.")
     extraction: Annotated[ExtractionMeta | None, LIBRARY_SET] = None
     #: the page the report was extracted from, kept off the wire for the review view
     _article: str | None = PrivateAttr(default=None)
