@@ -50,7 +50,8 @@ from summarizer.names import normalize_name
 
 SCHEMA_VERSION = "1.0"
 
-#: list bound; also a grammar bound, so a small model cannot loop until max_tokens
+#: list bound for the grammar only (like the string bounds below): a small model
+#: cannot loop until max_tokens, and a longer list from another model still validates
 MAX_ITEMS = 6
 
 
@@ -449,16 +450,24 @@ class OperationReport(_Model):
     start_date: DateFact | None = None
     end_date: DateFact | None = None
     country: NamedFact | None = None
-    locations: list[Location] = Field(default_factory=list, max_length=MAX_ITEMS)
+    locations: list[Location] = Field(
+        default_factory=list, json_schema_extra={"maxItems": MAX_ITEMS}
+    )
     area: Area | None = Field(None, description="Area covered, with its exact figure words.")
-    forces: list[Force] = Field(default_factory=list, max_length=MAX_ITEMS)
-    adversaries: list[NamedFact] = Field(default_factory=list, max_length=MAX_ITEMS)
-    officials: list[Official] = Field(default_factory=list, max_length=MAX_ITEMS)
-    outcomes: list[Outcome] = Field(default_factory=list, max_length=2 * MAX_ITEMS)
-    objectives: list[Objective] = Field(default_factory=list, max_length=3)
+    forces: list[Force] = Field(default_factory=list, json_schema_extra={"maxItems": MAX_ITEMS})
+    adversaries: list[NamedFact] = Field(
+        default_factory=list, json_schema_extra={"maxItems": MAX_ITEMS}
+    )
+    officials: list[Official] = Field(
+        default_factory=list, json_schema_extra={"maxItems": MAX_ITEMS}
+    )
+    outcomes: list[Outcome] = Field(
+        default_factory=list, json_schema_extra={"maxItems": 2 * MAX_ITEMS}
+    )
+    objectives: list[Objective] = Field(default_factory=list, json_schema_extra={"maxItems": 3})
     sources: list[NamedFact] = Field(
         default_factory=list,
-        max_length=MAX_ITEMS,
+        json_schema_extra={"maxItems": MAX_ITEMS},
         description="Who the article attributes its information to.",
     )
     summary: Annotated[str, _text(600)] = Field(description="At most 3 sentences.")

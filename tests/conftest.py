@@ -134,6 +134,8 @@ def cassette(recording: bool) -> Any:
     my_vcr.register_matcher("json_body", _json_body)
 
     def use(name: str) -> Any:
+        if recording:  # vcr appends to an existing file: start from an empty one
+            (CASSETTES / f"{name}.yaml").unlink(missing_ok=True)
         # the same request may be replayed (tests re-run an item after a cache miss)
         return my_vcr.use_cassette(f"{name}.yaml", allow_playback_repeats=True)
 

@@ -261,3 +261,12 @@ def test_off_topic_report_carries_no_facts() -> None:
     r = OperationReport.model_validate(data)
     assert r.operation_name is None and r.forces == [] and r.status == "unknown"
     assert r.summary
+
+
+def test_grammar_bounds_are_not_validation_rules() -> None:
+    """A remote model may list more forces, or a longer quote, than the grammar allows."""
+    force = {"category": "army", "role": "lead", "evidence": "x" * 500}
+    many = [{**force, "name": f"Brigade {i}"} for i in range(MAX_ITEMS + 3)]
+    r = OperationReport.model_validate(_report(forces=many))
+    assert len(r.forces) == MAX_ITEMS + 3
+    assert request_schema(OperationReport)["$defs"]["Evidence"]["maxLength"] == 200
