@@ -378,6 +378,11 @@ def cache_clear() -> None:
 
 
 def main() -> None:
+    # instructor logs every re-ask at ERROR level; with no logging configured Python
+    # prints those to stderr.  The CLI reports failures itself, per item.
+    import logging
+
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     app()
 
 
