@@ -141,6 +141,14 @@ class Summarizer:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the async HTTP client too (``close`` cannot await it)."""
+        for c in list(self._clients):
+            close = getattr(c, "close", None)
+            if close is not None and asyncio.iscoroutinefunction(close):
+                await close()
         self.close()
 
     def close(self) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextvars
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -36,7 +36,6 @@ class CallStats:
     requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    http_errors: list[str] = field(default_factory=list)
 
     def add_usage(self, usage: Any) -> None:
         self.requests += 1
@@ -131,13 +130,6 @@ def _wait(settings: Settings) -> Callable[[Any], float]:
     return wait
 
 
-def _note_error(state: Any) -> None:
-    stats = _STATS.get()
-    exc = state.outcome.exception() if state.outcome else None
-    if stats is not None and exc is not None:
-        stats.http_errors.append(type(exc).__name__)
-
-
 def transport_create(settings: Settings, create: Callable[..., Any]) -> Callable[..., Any]:
     """Sync ``create`` with tenacity retries, request adaptation and token counting."""
     from tenacity import Retrying, retry_if_exception, stop_after_attempt
@@ -150,7 +142,6 @@ def transport_create(settings: Settings, create: Callable[..., Any]) -> Callable
             retry=retry_if_exception(_is_retryable),
             stop=stop_after_attempt(settings.max_transport_retries + 1),
             wait=_wait(settings),
-            before_sleep=_note_error,
             reraise=True,
         ):
             with attempt:
@@ -177,7 +168,6 @@ def async_transport_create(
             retry=retry_if_exception(_is_retryable),
             stop=stop_after_attempt(settings.max_transport_retries + 1),
             wait=_wait(settings),
-            before_sleep=_note_error,
             reraise=True,
         ):
             with attempt:

@@ -13,8 +13,6 @@ import json
 from dataclasses import dataclass
 from itertools import pairwise
 
-from pydantic import BaseModel
-
 from summarizer.schema import DateFact, Evidence, OperationReport, Quantity
 
 
@@ -173,9 +171,3 @@ def to_html(report: OperationReport, article: str, *, title: str | None = None) 
         + "".join(items)
         + f"</div><script>{_JS}</script></body></html>"
     )
-
-
-def review_page(value: BaseModel, article: str) -> str:
-    if not isinstance(value, OperationReport):
-        raise TypeError("the review page renders OperationReport values")
-    return to_html(value, article)
