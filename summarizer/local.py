@@ -299,7 +299,17 @@ def _thread_count(settings: Settings) -> int:
 
 
 def _server_args(settings: Settings, model: Path, port: int) -> list[str]:
+    """The server's command line; each throughput setting is explained in ``Settings``.
+
+    llama-cpp-python's server has no parallel slots (llama.cpp's ``--parallel``): one
+    model instance, and requests are serialised behind a global lock.  More articles
+    in flight only queue there, so there is no ``local_parallel`` setting; on CPU the
+    cores are already shared by the one request through ``n_threads``.  Prefix reuse
+    needs no flag: each request reuses the KV cache for the tokens it shares with the
+    previous one (the fixed instructions; ``bench/prefix_reuse.py`` measures it).
+    """
     threads = str(_thread_count(settings))
+    batch = str(settings.local_batch)
     args = [
         "--model", str(model),
         "--model_alias", EMBEDDED_MODEL_NAME,
@@ -309,8 +319,8 @@ def _server_args(settings: Settings, model: Path, port: int) -> list[str]:
         "--n_threads", threads,
         "--n_threads_batch", threads,
         # Results depend on batch sizes: pin them against default drift between versions.
-        "--n_batch", "512",
-        "--n_ubatch", "512",
+        "--n_batch", batch,
+        "--n_ubatch", batch,
         # Default True keeps n_ctx x vocab float32 logits (~5 GB at 8k) and computes
         # them for every prompt token; only logprobs need that.
         "--logits_all", "false",
@@ -322,6 +332,9 @@ def _server_args(settings: Settings, model: Path, port: int) -> list[str]:
     ]  # fmt: skip
     if settings.seed is not None:
         args += ["--seed", str(settings.seed)]
+    if settings.local_prompt_cache_mb:
+        size = str(settings.local_prompt_cache_mb * 2**20)
+        args += ["--cache", "true", "--cache_type", "ram", "--cache_size", size]
     return args
 
 
@@ -680,6 +693,9 @@ def start_background(settings: Settings) -> dict[str, Any]:
                 model_path=str(model),
                 model_sha256=_expected_sha(settings),
                 n_ctx=settings.local_ctx,
+                n_threads=_thread_count(settings),
+                n_batch=settings.local_batch,
+                prompt_cache_mb=settings.local_prompt_cache_mb,
                 started_at=datetime.now(UTC).isoformat(timespec="seconds"),
             )
             _write_state(settings, recorded)

@@ -72,8 +72,37 @@ class Settings(BaseModel):
     )
     model_path: Path | None = Field(None, description="A GGUF to serve instead of the bundled one.")
     model_sha256: str | None = Field(None, description="Expected hash for model_path.")
-    local_threads: int | None = Field(None, description="llama.cpp threads; None = all cores.")
-    local_ctx: int = Field(8192, ge=512, description="Context window of the embedded server.")
+    local_threads: int | None = Field(
+        None,
+        ge=0,
+        description="llama.cpp threads for prompt evaluation and generation; None or 0 = all "
+        "usable cores (llama-cpp-python's own default is half).  On CPU both phases are "
+        "compute-bound, so this is the main throughput knob.",
+    )
+    local_ctx: int = Field(
+        8192,
+        ge=512,
+        description="Context window of the embedded server: instructions + article + "
+        "answer + one re-ask must fit.  It also bounds the article length "
+        "(resolved_max_input_chars) and sizes the KV cache (about 28 KB a token here).",
+    )
+    local_batch: int = Field(
+        512,
+        ge=32,
+        description="Prompt tokens llama.cpp evaluates per step (n_batch and n_ubatch).  "
+        "Larger steps use the CPU's matrix units better on long prompts; smaller ones need "
+        "less scratch memory.  Pinned because answers can differ slightly between batch "
+        "sizes (summation order), and the response cache does not key on it.",
+    )
+    local_prompt_cache_mb: int = Field(
+        0,
+        ge=0,
+        description="RAM for llama-cpp-python's prompt-state cache (0 = off).  The server "
+        "always reuses the KV cache for the prefix shared with the previous request (the "
+        "fixed instructions), but it has one slot: with several articles in flight, or a "
+        "re-ask after another article's request, the article part is evaluated again.  "
+        "The cache saves each finished prompt's state and restores the longest match.",
+    )
     local_start_timeout: float = Field(180.0, gt=0)
 
     @field_validator("base_url")
@@ -134,6 +163,8 @@ class Settings(BaseModel):
             "SUMMARIZER_TIMEOUT": "timeout",
             "SUMMARIZER_LOCAL_THREADS": "local_threads",
             "SUMMARIZER_LOCAL_CTX": "local_ctx",
+            "SUMMARIZER_LOCAL_BATCH": "local_batch",
+            "SUMMARIZER_LOCAL_PROMPT_CACHE_MB": "local_prompt_cache_mb",
         }
         for var, field in mapping.items():
             if env.get(var):

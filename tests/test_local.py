@@ -217,6 +217,76 @@ def test_server_args_flags(tmp_path: Path) -> None:
     assert flags["--seed"] == "7"
 
 
+def _flags(settings: Settings, tmp_path: Path) -> dict[str, str]:
+    args = local._server_args(settings, tmp_path / "m.gguf", 1)
+    # every option takes exactly one value: a flag without one would shift the pairs
+    assert all(a.startswith("--") for a in args[::2])
+    return dict(zip(args[::2], args[1::2], strict=True))
+
+
+def test_server_args_defaults_keep_the_recorded_configuration(tmp_path: Path) -> None:
+    """The cassettes were recorded with these: batch 512, no prompt-state cache."""
+    flags = _flags(Settings(), tmp_path)
+    assert flags["--n_batch"] == flags["--n_ubatch"] == "512"
+    assert flags["--n_ctx"] == "8192"
+    assert flags["--seed"] == "0"
+    assert "--cache" not in flags and "--cache_size" not in flags
+
+
+def test_server_args_throughput_settings_reach_the_command_line(tmp_path: Path) -> None:
+    settings = Settings(local_threads=1, local_batch=256, local_prompt_cache_mb=64)
+    flags = _flags(settings, tmp_path)
+    assert flags["--n_threads"] == flags["--n_threads_batch"] == "1"
+    assert flags["--n_batch"] == flags["--n_ubatch"] == "256"
+    assert flags["--cache"] == "true"
+    assert flags["--cache_type"] == "ram"
+    assert flags["--cache_size"] == str(64 * 2**20)
+
+
+def test_throughput_settings_from_env(tmp_path: Path) -> None:
+    env = {
+        "SUMMARIZER_LOCAL_THREADS": "2",
+        "SUMMARIZER_LOCAL_CTX": "4096",
+        "SUMMARIZER_LOCAL_BATCH": "128",
+        "SUMMARIZER_LOCAL_PROMPT_CACHE_MB": "512",
+    }
+    s = Settings.from_env(env)
+    assert (s.local_threads, s.local_ctx, s.local_batch, s.local_prompt_cache_mb) == (
+        2,
+        4096,
+        128,
+        512,
+    )
+    flags = _flags(s, tmp_path)
+    assert flags["--cache_size"] == str(512 * 2**20) and flags["--n_batch"] == "128"
+    with pytest.raises(ValueError):
+        Settings(local_batch=0)
+    with pytest.raises(ValueError):
+        Settings(local_prompt_cache_mb=-1)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("llama_cpp") is None, reason="llama-cpp-python not installed"
+)
+def test_server_args_parse_with_the_installed_server(tmp_path: Path) -> None:
+    """Every flag we pass exists in the installed llama-cpp-python server and parses to
+    the intended value (a renamed option would otherwise fail only at start-up)."""
+    import argparse
+
+    from llama_cpp.server.cli import add_args_from_model, parse_model_from_args
+    from llama_cpp.server.settings import Settings as ServerSettings
+
+    settings = Settings(local_threads=1, local_batch=256, local_prompt_cache_mb=64, seed=3)
+    parser = argparse.ArgumentParser()
+    add_args_from_model(parser, ServerSettings)
+    args = local._server_args(settings, tmp_path / "m.gguf", 4321)
+    parsed = parse_model_from_args(ServerSettings, parser.parse_args(args))
+    assert (parsed.n_batch, parsed.n_ubatch, parsed.n_threads) == (256, 256, 1)
+    assert (parsed.cache, parsed.cache_type, parsed.cache_size) == (True, "ram", 64 * 2**20)
+    assert (parsed.logits_all, parsed.interrupt_requests, parsed.seed) == (False, False, 3)
+    assert (parsed.port, parsed.host) == (4321, "127.0.0.1")
+
+
 def test_server_args_default_threads_use_all_cores(tmp_path: Path) -> None:
     args = local._server_args(Settings(), tmp_path / "m.gguf", 1)
     threads = int(args[args.index("--n_threads") + 1])
