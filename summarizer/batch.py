@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -21,7 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any, Self
 
 from pydantic import BaseModel
@@ -30,11 +31,14 @@ from summarizer.api import Extraction, Source, Summarizer
 from summarizer.errors import ConfigError, SummarizerError
 from summarizer.inputs import Article, load_article
 from summarizer.schema import ExtractionMeta
+from summarizer.settings import EMBEDDED_MODEL_NAME
 
 if sys.platform != "win32":
     import fcntl
 
 __all__ = [
+    "DEFAULT_PRICES",
+    "PRICES_AS_OF",
     "THREAD_PREFIX",
     "Budget",
     "Item",
@@ -44,6 +48,8 @@ __all__ = [
     "RunTotals",
     "Tally",
     "asummarize_many",
+    "load_prices",
+    "price_for",
     "summarize_many",
     "totals",
 ]
@@ -119,6 +125,68 @@ def cost_of(meta: ExtractionMeta, prices: Prices) -> float | None:
     if price is None:
         return None
     return (meta.usage.prompt_tokens * price[0] + meta.usage.completion_tokens * price[1]) / 1e6
+
+
+#: when :data:`DEFAULT_PRICES` was copied from OpenAI's price list; prices change
+PRICES_AS_OF = "2025-08"
+
+#: model -> (USD per 1M prompt tokens, USD per 1M completion tokens): OpenAI list
+#: prices, standard tier, uncached input, as of :data:`PRICES_AS_OF`; a fallback for a
+#: cost estimate, not a bill.  Pass your own table for anything that matters.  The
+#: embedded model runs on your machine and costs nothing.
+DEFAULT_PRICES: Prices = MappingProxyType(
+    {
+        EMBEDDED_MODEL_NAME: (0.0, 0.0),
+        "gpt-4o": (2.50, 10.00),
+        "gpt-4o-mini": (0.15, 0.60),
+        "gpt-4.1": (2.00, 8.00),
+        "gpt-4.1-mini": (0.40, 1.60),
+        "gpt-4.1-nano": (0.10, 0.40),
+        "gpt-5": (1.25, 10.00),
+        "gpt-5-mini": (0.25, 2.00),
+        "gpt-5-nano": (0.05, 0.40),
+    }
+)
+
+_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+
+
+def price_for(model: str, prices: Prices) -> tuple[float, float] | None:
+    """The model's price; a dated snapshot (``gpt-4o-mini-2024-07-18``) falls back to
+    its family's entry.  ``None`` when the table has neither."""
+    if model in prices:
+        return prices[model]
+    family = _SNAPSHOT.sub("", model)
+    return prices.get(family) if family != model else None
+
+
+def load_prices(spec: str | Path) -> dict[str, tuple[float, float]]:
+    """A price table from JSON text or a JSON file: ``{"model": [prompt, completion]}``
+    or ``{"model": {"prompt": p, "completion": c}}``, USD per 1M tokens."""
+    text = str(spec)
+    try:
+        if not text.lstrip().startswith("{"):
+            text = Path(spec).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the price table {str(spec)[:80]!r}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError("a price table is a JSON object: model -> [prompt, completion]")
+    table: dict[str, tuple[float, float]] = {}
+    for model, entry in data.items():
+        pair = (entry.get("prompt"), entry.get("completion")) if isinstance(entry, dict) else entry
+        if (
+            not isinstance(pair, (list, tuple))
+            or len(pair) != 2
+            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in pair)
+            or min(pair) < 0
+        ):
+            raise ConfigError(
+                f"price for {model!r} must be two non-negative numbers "
+                "(USD per 1M prompt and completion tokens)"
+            )
+        table[str(model)] = (float(pair[0]), float(pair[1]))
+    return table
 
 
 @dataclass
@@ -482,36 +550,87 @@ class JsonlSink:
     """Append-only JSONL output for resumable runs: one line per finished item, flushed
     and fsynced per line, under an ``flock`` on the file so two processes writing the
     same output never interleave lines (POSIX; on Windows only threads are serialised).
+
+    An item is never recorded twice, even by two processes sharing the file: under the
+    exclusive lock a writer first reads what others appended since it last looked, and
+    drops any record for a key that already has an ``ok`` line (:meth:`write` returns
+    ``False``).  Deduplicating at write time, not on read, keeps the file itself the
+    answer: one ``ok`` line per item, whoever reads it.  Two runs may still both *work*
+    on an item they started at the same moment; the shared response cache makes the
+    later one free when the first has finished.  Passed as ``skip_keys`` (``key in
+    sink``) the file is re-read before each item, so concurrent runs skip what the other
+    has already finished.  ``error`` lines are attempts, not results: a rerun retries the
+    item and its ``ok`` line is then the result.  A line torn by a killed writer is
+    ignored, and the next write starts on a fresh line.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+        self._done: set[str] = set()
+        self._read_to = 0  # bytes of complete lines already parsed into _done
+
+    def _open_fd(self) -> int:
+        if self._fd is None:
+            raise ValueError("I/O on a closed JsonlSink")
+        return self._fd
+
+    def _catch_up(self, fd: int) -> None:
+        """Parse complete lines appended since the last look (holding ``_lock`` and an
+        flock); a torn last line is left for a later look, when a newline ends it."""
+        size = os.fstat(fd).st_size
+        if size < self._read_to:  # truncated under us: start over
+            self._done.clear()
+            self._read_to = 0
+        pos, tail = self._read_to, b""
+        while pos < size:
+            chunk = os.pread(fd, min(size - pos, 1 << 20), pos)
+            if not chunk:
+                break
+            pos += len(chunk)
+            *lines, tail = (tail + chunk).split(b"\n")
+            for raw in lines:
+                self._note(raw)
+        self._read_to = pos - len(tail)
+
+    def _note(self, raw: bytes) -> None:
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            return  # a line cut short by a killed writer
+        if isinstance(record, dict) and record.get("status") == "ok":
+            key = record.get("key")
+            if isinstance(key, str):
+                self._done.add(key)
 
     def done_keys(self) -> set[str]:
         """Keys of items already written as ``ok``; torn or foreign lines are ignored."""
-        keys: set[str] = set()
-        with open(self.path, "rb") as fh, _flocked(fh.fileno(), shared=True):
-            for raw in fh:
-                try:
-                    record = json.loads(raw)
-                except ValueError:
-                    continue  # a line cut short by a killed writer
-                if isinstance(record, dict) and record.get("status") == "ok":
-                    key = record.get("key")
-                    if isinstance(key, str):
-                        keys.add(key)
-        return keys
+        with self._lock:
+            fd = self._open_fd()
+            with _flocked(fd, shared=True):
+                self._catch_up(fd)
+            return set(self._done)
 
-    def write(self, result: ItemResult) -> None:
-        """Append one record; durable when this returns."""
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` has an ``ok`` line now (re-reads what others appended)."""
+        with self._lock:
+            fd = self._open_fd()
+            with _flocked(fd, shared=True):
+                self._catch_up(fd)
+            return key in self._done
+
+    def write(self, result: ItemResult) -> bool:
+        """Append one record, durable when this returns ``True``; ``False`` when the
+        item already has an ``ok`` line (written by another writer) and nothing was
+        written."""
         line = json.dumps(result.to_record(), ensure_ascii=False).encode("utf-8") + b"\n"
         with self._lock:
-            fd = self._fd
-            if fd is None:
-                raise ValueError("write to a closed JsonlSink")
+            fd = self._open_fd()
             with _flocked(fd, shared=False):
+                self._catch_up(fd)
+                if result.key is not None and result.key in self._done:
+                    return False
                 size = os.fstat(fd).st_size
                 if size and os.pread(fd, 1, size - 1) != b"\n":
                     line = b"\n" + line  # a killed writer left a torn line: do not glue onto it
@@ -519,6 +638,7 @@ class JsonlSink:
                 while view:
                     view = view[os.write(fd, view) :]
                 os.fsync(fd)
+        return True
 
     def close(self) -> None:
         with self._lock:

@@ -1,16 +1,24 @@
 """``summarizer`` command line.
 
 Exit codes: 0 every item succeeded, 1 some item failed (each failure is still
-written as an error record), 2 usage error.  Results go to stdout (or ``--out``);
-progress goes to stderr, and only when stderr is a terminal.
+written as an error record), 2 usage error, 3 a ``--max-tokens-total`` /
+``--max-cost`` budget stopped the run (the items not started are recorded as
+``skipped`` with error kind ``budget``), 130 interrupted (Ctrl-C: items finished so far
+are kept; with ``--out FILE.jsonl`` a rerun does only the rest).  Results go to stdout
+(or ``--out``); a one-line run summary goes to stderr, the progress bar too but only
+when stderr is a terminal.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
+import os
+import signal
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +37,9 @@ local_app = typer.Typer(no_args_is_help=True, help="Manage a long-lived embedded
 cache_app = typer.Typer(no_args_is_help=True, help="Inspect or clear the response cache.")
 app.add_typer(local_app, name="local")
 app.add_typer(cache_app, name="cache")
+
+#: exit code after Ctrl-C (128 + SIGINT, as shells report it)
+EXIT_INTERRUPTED = 130
 
 #: file endings picked up when a directory is given
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm"}
@@ -98,14 +109,49 @@ def summarize(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint URL.")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Response cache directory.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write.")] = False,
+    max_tokens_total: Annotated[
+        int | None,
+        typer.Option(
+            "--max-tokens-total",
+            min=1,
+            help="Start no new item once this many tokens (prompt + completion, re-asks "
+            "included) are spent.",
+        ),
+    ] = None,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost",
+            min=0.0,
+            help="Start no new item once the estimated cost in USD reaches this.",
+        ),
+    ] = None,
+    prices: Annotated[
+        str | None,
+        typer.Option(
+            "--prices",
+            help="Price table, JSON text or file: {model: [USD per 1M prompt tokens, per 1M "
+            "completion tokens]}; overrides a small built-in table of OpenAI list prices.",
+        ),
+    ] = None,
 ) -> None:
     """Summarize articles into OperationReport JSON, JSONL or markdown.
 
     With ``--format jsonl --out FILE`` each finished item is appended at once, and a
-    rerun skips items already in FILE with the same content and settings.
+    rerun skips items already in FILE with the same content and settings.  A budget
+    stops starting new items once reached (items in flight finish and count); the rest
+    are recorded as ``skipped`` and the exit code is 3.
     """
     from summarizer.api import Summarizer
-    from summarizer.batch import JsonlSink, Tally, summarize_many
+    from summarizer.batch import (
+        DEFAULT_PRICES,
+        Budget,
+        JsonlSink,
+        Tally,
+        load_prices,
+        price_for,
+        summarize_many,
+    )
     from summarizer.errors import ConfigError
 
     pub = _parse_date(published)
@@ -116,32 +162,58 @@ def summarize(
         settings = _settings(model=model, base_url=base_url, cache_dir=cache_dir)
         if no_cache:
             settings = settings.model_copy(update={"use_cache": False})
+        table = {**DEFAULT_PRICES, **(load_prices(prices) if prices else {})}
         summarizer = Summarizer(settings)
     except (ConfigError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    model_name = summarizer.model_name
+    price = price_for(model_name, table)
+    run_prices = {model_name: price} if price is not None else {}
+    budget: Budget | None = None
+    if max_tokens_total is not None or max_cost is not None:
+        if max_cost is not None and price is None:
+            summarizer.close()
+            typer.echo(
+                f"error: --max-cost needs a price for {model_name!r}: "
+                f"--prices '{{\"{model_name}\": [USD per 1M prompt, per 1M completion]}}'",
+                err=True,
+            )
+            raise typer.Exit(2)
+        budget = Budget(max_tokens_total, max_cost, dict(run_prices))
     workers = concurrency or (1 if settings.embedded else 4)
     # stdin goes in as bytes, so a binary or non-UTF-8 stream fails as its own item
     items: list[Any] = [sys.stdin.buffer.read() if src == "-" else Path(src) for src in sources]
 
     resumable = out is not None and fmt is Format.jsonl
     sink = JsonlSink(out) if resumable and out is not None else None
-    skip = sink.done_keys() if sink is not None else frozenset()
+    # the sink itself: re-read before each item, so a run sharing FILE skips what the
+    # other has finished since (and JsonlSink never records an item twice)
+    skip: Any = sink if sink is not None else frozenset()
     stream: Any = (
         None if sink is not None else (out.open("w", encoding="utf-8") if out else sys.stdout)
     )
-    tally = Tally()
+    tally = Tally(run_prices)
+    budget_skips = 0
     records: list[tuple[int, dict[str, Any]]] = []
     try:
         with summarizer, _progress(len(items)) as advance:
             for result in summarize_many(
-                items, summarizer=summarizer, concurrency=workers, published=pub, skip_keys=skip
+                items,
+                summarizer=summarizer,
+                concurrency=workers,
+                published=pub,
+                skip_keys=skip,
+                budget=budget,
             ):
                 tally.add(result)
+                budget_skips += _budget_skipped(result)
                 record = result.to_record()
                 record["source"] = sources[result.index]
                 if sink is not None:
-                    if not result.skipped:
+                    # items already in the file are not written again; budget skips are,
+                    # so the file says what was never attempted (a rerun still does them)
+                    if not result.skipped or _budget_skipped(result):
                         sink.write(result)
                 elif fmt is Format.jsonl:
                     stream.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -151,7 +223,7 @@ def summarize(
                     stream.flush()
                 else:
                     records.append((result.index, record))
-                advance()
+                advance(result)
         if fmt is Format.json:
             ordered = [r for _, r in sorted(records, key=lambda x: x[0])]
             single = len(ordered) == 1 and ordered[0]["status"] == "ok"
@@ -159,21 +231,49 @@ def summarize(
             stream.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     except KeyboardInterrupt:
         typer.echo("interrupted; finished items were written", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
         if sink is not None:
             sink.close()
         elif out and stream is not None:
             stream.close()
     t = tally.totals()
-    if sys.stderr.isatty() or t.failed or t.skipped:
-        typer.echo(
-            f"{t.ok} ok, {t.failed} failed, {t.skipped} skipped, {t.cache_hits} cached; "
-            f"{t.prompt_tokens}+{t.completion_tokens} tokens",
-            err=True,
-        )
+    typer.echo(_run_summary(t, model_name), err=True)
+    if budget is not None and budget_skips:
+        typer.echo(_budget_note(budget, budget_skips), err=True)
+        raise typer.Exit(3)
     if t.failed:
         raise typer.Exit(1)
+
+
+def _budget_skipped(result: Any) -> bool:
+    return bool(result.skipped and result.error is not None and result.error.kind == "budget")
+
+
+def _run_summary(t: Any, model_name: str) -> str:
+    """One line for stderr: what the run did and what it cost (cache hits are free;
+    tokens of failed items are not known to the batch and are not included)."""
+    if t.cost is None:
+        cost = f"cost unknown (no price for {model_name!r}; see --prices)"
+    else:
+        cost = f"est. cost ${t.cost:.4f}"
+    return (
+        f"{t.ok} ok, {t.failed} failed, {t.skipped} skipped, {t.cache_hits} cached; "
+        f"{t.prompt_tokens:,} prompt + {t.completion_tokens:,} completion tokens "
+        f"in {t.requests} requests; {cost}; {t.wall_s:.1f} s"
+    )
+
+
+def _budget_note(budget: Any, skipped: int) -> str:
+    caps = []
+    if budget.max_tokens_total is not None:
+        caps.append(f"{budget.tokens_used:,} of {budget.max_tokens_total:,} tokens")
+    if budget.max_cost is not None:
+        caps.append(f"${budget.cost_used:.4f} of ${budget.max_cost:.4f}")
+    return (
+        f"budget reached ({', '.join(caps)}): {skipped} item(s) not started, recorded as "
+        "skipped (error kind 'budget'); rerun with a larger budget to do them"
+    )
 
 
 def _markdown(record: dict[str, Any]) -> str:
@@ -182,29 +282,89 @@ def _markdown(record: dict[str, Any]) -> str:
 
     if record["status"] != "ok":
         err = record["error"]
-        return f"## {record['source']}\n\n**failed** ({err['kind']}): {err['message']}\n"
+        what = "skipped" if record["status"] == "skipped" else "failed"
+        return f"## {record['source']}\n\n**{what}** ({err['kind']}): {err['message']}\n"
     return f"<!-- {record['source']} -->\n" + to_markdown(
         OperationReport.model_validate(record["report"])
     )
 
 
+def _progress_text(
+    done: int, total: int, elapsed: float, failed: int, cached: int, skipped: int
+) -> str:
+    """Rate and ETA from the run's mean so far, then failures, cache hits, skips.
+
+    Rich's own speed estimate looks only at the last 30 s, which on the embedded model
+    (about two minutes an article) never holds two samples, so it would show no ETA.
+    """
+    parts: list[str] = []
+    if done and elapsed > 0:
+        rate = done / elapsed
+        parts.append(f"{rate:.2f}/s" if rate >= 1 else f"{rate * 60:.1f}/min")
+        left = (total - done) / rate
+        parts.append(f"ETA {int(left // 3600)}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}")
+    else:
+        parts.append("ETA -:--:--")
+    parts.append(f"{failed} failed")
+    parts.append(f"{cached} cached")
+    if skipped:
+        parts.append(f"{skipped} skipped")
+    return " · ".join(parts)
+
+
 class _progress:
-    """A rich progress bar on stderr when it is a terminal; otherwise nothing."""
+    """A rich progress bar on stderr when it is a terminal; otherwise nothing.
 
-    def __init__(self, total: int) -> None:
+    ``with _progress(n) as advance:`` then ``advance(result)`` per finished item (or
+    ``advance()`` when there is no :class:`~summarizer.batch.ItemResult`).
+    """
+
+    def __init__(self, total: int, console: Any = None) -> None:
         self.total = total
+        self._console = console  # tests pass a forced-terminal console
         self._bar: Any = None
+        self._task: Any = None
+        self._started = 0.0
+        self._counts = {"done": 0, "failed": 0, "cached": 0, "skipped": 0}
 
-    def __enter__(self) -> Any:
-        if sys.stderr.isatty() and self.total > 1:
-            from rich.console import Console
-            from rich.progress import Progress
+    def __enter__(self) -> Callable[..., None]:
+        enabled = self._console is not None or sys.stderr.isatty()
+        if not enabled or self.total <= 1:
+            return lambda result=None: None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-            self._bar = Progress(console=Console(stderr=True), transient=True)
-            self._bar.start()
-            task = self._bar.add_task("summarizing", total=self.total)
-            return lambda: self._bar.advance(task)
-        return lambda: None
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"),
+            console=self._console or Console(stderr=True),
+            transient=True,
+        )
+        self._bar.start()
+        self._started = time.monotonic()
+        self._task = self._bar.add_task("summarizing", total=self.total, stats=self._stats())
+        return self._advance
+
+    def _stats(self) -> str:
+        c = self._counts
+        elapsed = time.monotonic() - self._started
+        return _progress_text(
+            c["done"], self.total, elapsed, c["failed"], c["cached"], c["skipped"]
+        )
+
+    def _advance(self, result: Any = None) -> None:
+        c = self._counts
+        c["done"] += 1
+        if result is not None:
+            if result.skipped:
+                c["skipped"] += 1
+            elif not result.ok:
+                c["failed"] += 1
+            elif result.meta is not None and result.meta.cache_hit:
+                c["cached"] += 1
+        self._bar.update(self._task, advance=1, stats=self._stats())
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
@@ -313,6 +473,61 @@ def schema(
     typer.echo(files[key], nl=False)
 
 
+class ConsolidateFormat(StrEnum):
+    markdown = "markdown"
+    json = "json"
+
+
+class DisplayPolicy(StrEnum):
+    most_specific = "most_specific"
+    most_conservative = "most_conservative"
+    latest = "latest"
+
+
+@app.command()
+def consolidate(
+    results: Annotated[
+        Path, typer.Argument(help="JSONL from summarize, a JSON list, or a directory of reports.")
+    ],
+    aliases: Annotated[
+        Path | None, typer.Option(help="JSON alias table: a canonical name mapped to its aliases.")
+    ] = None,
+    policy: Annotated[
+        DisplayPolicy | None, typer.Option(help="Pick a display value for disputed fields.")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here.")] = None,
+    svg_out: Annotated[Path | None, typer.Option("--svg", help="Write the timeline SVG.")] = None,
+    fmt: Annotated[
+        ConsolidateFormat, typer.Option("--format", "-f", help="What to print.")
+    ] = ConsolidateFormat.markdown,
+    manifest: Annotated[
+        Path | None, typer.Option(help="Manifest with publication dates and outlet names.")
+    ] = None,
+) -> None:
+    """Group reports by operation and phase across sources; list every conflict."""
+    from summarizer.consolidate import AliasTable, read_results
+    from summarizer.consolidate import consolidate as run
+    from summarizer.errors import SummarizerError
+
+    try:
+        loaded = read_results(results, manifest=manifest)
+        table = AliasTable.from_file(aliases) if aliases is not None else None
+    except SummarizerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if loaded.skipped:
+        typer.echo(f"skipped {len(loaded.skipped)} record(s) without a report", err=True)
+    result = run(loaded.reports, aliases=table, policy=policy.value if policy else None)
+    if fmt is ConsolidateFormat.json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        typer.echo(result.to_markdown(), nl=False)
+    if json_out is not None:
+        json_out.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    if svg_out is not None:
+        svg_out.write_text(result.to_svg(), encoding="utf-8")
+
+
 @local_app.command("start")
 def local_start(
     model_path: Annotated[Path | None, typer.Option(help="Serve this GGUF instead.")] = None,
@@ -377,13 +592,31 @@ def cache_clear() -> None:
     typer.echo(f"removed {n} entries")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     # instructor logs every re-ask at ERROR level; with no logging configured Python
     # prints those to stderr.  The CLI reports failures itself, per item.
     import logging
 
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
-    app()
+    # a service manager or ``timeout`` stops a run with SIGTERM: end it the way Ctrl-C
+    # does (finished items written, exit 130), not mid-write with the default action
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code != EXIT_INTERRUPTED:
+            raise
+        # Ctrl-C: finished items are written and the output is closed.  Requests still in
+        # flight hold pool threads that the interpreter would join before exiting, for
+        # up to the request timeout (minutes on the embedded model): leave at once.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":
