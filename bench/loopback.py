@@ -3,20 +3,32 @@
     python bench/loopback.py [--overhead-n 200] [--concurrency-n 200] [--cache-n 1000]
 
 A loopback OpenAI-compatible server answers each example with the answer the embedded
-model gave it (the last response in its cassette), after a fixed delay.  Prints:
+model gave it (the last response in its cassette), after a fixed delay.  It runs in its
+own process, as a model server does, so its request parsing and threads do not take
+the measured process's GIL; it keeps connections alive (HTTP/1.1), as real servers do.
+Prints:
 
 * overhead: wall time per article for everything but the model (input, cleaning,
   prompt, cache lookup and write, HTTP over loopback, validation, grounding,
-  resolve), server delay 0;
+  resolve), server delay 0; every timed call misses the response cache (the
+  publication date varies the key) and aligns its quotes afresh (the alignment memo
+  lives with one article's extraction, nothing is carried across calls); also the
+  CPU time of this process per article (here and below: the share that is ours when
+  other processes compete for the two cores);
 * concurrency: 200 articles at concurrency 16 against a 250 ms server, against the
   ideal 200 / 16 x 0.25 s;
-* cache: a fully cached rerun of 1,000 articles, reports per second.
+* cache: a fully cached rerun of 1,000 articles, reports per second;
+* import: ``import summarizer`` in a fresh interpreter.
+
+Figures are wall-clock: on a machine that is busy with something else (a model server
+running its own benchmark) they come out slower, so note the load beside them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -47,17 +59,21 @@ def recorded_answers() -> dict[str, bytes]:
     return out
 
 
-def serve(answers: dict[str, tuple[str, bytes]], delay: float) -> tuple[ThreadingHTTPServer, str]:
-    """Answer with the body whose marker text appears in the request."""
+def _run_server(answers: list[tuple[str, str]], delay: float) -> None:
+    """The server process: answer with the body whose marker text is in the request;
+    print the port, serve until stdin closes."""
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a real server
+        disable_nagle_algorithm = True  # headers and body are separate writes
+
         def log_message(self, *args: Any) -> None:
             pass
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("content-length", 0)))
             user = json.loads(raw)["messages"][1]["content"]
-            body = next((b for marker, b in answers.values() if marker in user), b"{}")
+            body = next((b.encode() for marker, b in answers if marker in user), b"{}")
             if delay:
                 time.sleep(delay)
             self.send_response(200)
@@ -70,7 +86,35 @@ def serve(answers: dict[str, tuple[str, bytes]], delay: float) -> tuple[Threadin
     srv.daemon_threads = True
     srv.request_queue_size = 128
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv, f"http://127.0.0.1:{srv.server_address[1]}/v1"
+    print(srv.server_address[1], flush=True)
+    sys.stdin.read()  # the parent closes it (or dies): stop
+    srv.shutdown()
+
+
+class LoopbackServer:
+    """A :func:`_run_server` process on a free loopback port."""
+
+    def __init__(self, answers: dict[str, tuple[str, bytes]], delay: float) -> None:
+        self._proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(delay)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        pairs = [(marker, body.decode()) for marker, body in answers.values()]
+        self._proc.stdin.write(json.dumps(pairs) + "\n")
+        self._proc.stdin.flush()
+        self.url = f"http://127.0.0.1:{int(self._proc.stdout.readline())}/v1"
+
+    def shutdown(self) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
 
 
 def pct(values: list[float], q: float) -> float:
@@ -83,7 +127,11 @@ def main() -> None:
     ap.add_argument("--overhead-n", type=int, default=200)
     ap.add_argument("--concurrency-n", type=int, default=200)
     ap.add_argument("--cache-n", type=int, default=1000)
+    ap.add_argument("--serve", type=float, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.serve is not None:
+        _run_server(json.loads(sys.stdin.readline()), args.serve)
+        return
     manifest = json.loads((ROOT / "examples" / "manifest.json").read_text())
     bodies = recorded_answers()
     articles = []
@@ -105,66 +153,73 @@ def main() -> None:
             **kw,
         )
 
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"load_average": [round(x, 2) for x in os.getloadavg()]}
     # 1. overhead: each call is a cache miss (the publication date varies the key)
-    srv, url = serve(answers, 0.0)
-    with tempfile.TemporaryDirectory() as tmp, Summarizer(settings(url, Path(tmp))) as s:
+    srv = LoopbackServer(answers, 0.0)
+    with tempfile.TemporaryDirectory() as tmp, Summarizer(settings(srv.url, Path(tmp))) as s:
         for path, pub in articles:  # warm-up: imports, schema, client
             s.extract(path, published=pub)
-        times = []
+        times, cpu = [], []
         for i in range(args.overhead_n):
             path, pub = articles[i % len(articles)]
-            t = time.perf_counter()
-            s.extract(path, published=pub + timedelta(days=1 + i))
+            t, c = time.perf_counter(), time.process_time()
+            meta = s.extract(path, published=pub + timedelta(days=1 + i)).meta
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
+            assert not meta.cache_hit
     srv.shutdown()
     results["overhead_ms"] = {
         "median": round(1000 * statistics.median(times), 2),
         "p95": round(1000 * pct(times, 0.95), 2),
+        "cpu_median": round(1000 * statistics.median(cpu), 2),
         "n": len(times),
     }
     # 2. concurrency efficiency
-    srv, url = serve(answers, 0.25)
+    srv = LoopbackServer(answers, 0.25)
     n, c = args.concurrency_n, 16
     items = [
         (articles[i % len(articles)][0], articles[i % len(articles)][1] + timedelta(days=i))
         for i in range(n)
     ]
-    with tempfile.TemporaryDirectory() as tmp, Summarizer(settings(url, Path(tmp))) as s:
-        s.extract(articles[0][0], published=articles[0][1])  # warm-up outside the timing
-        t = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp, Summarizer(settings(srv.url, Path(tmp))) as s:
+        # warm-up outside the timing, on a date no timed item uses
+        s.extract(articles[0][0], published=articles[0][1] - timedelta(days=1))
+        t, cpu0 = time.perf_counter(), time.process_time()
         done = [r for r in summarize_many(items, summarizer=s, concurrency=c) if r.ok]
-        wall = time.perf_counter() - t
+        wall, cpu_s = time.perf_counter() - t, time.process_time() - cpu0
     srv.shutdown()
     ideal = n / c * 0.25
     results["concurrency"] = {
         "items": n,
         "ok": len(done),
+        "cache_hits": sum(r.meta is not None and r.meta.cache_hit for r in done),
         "concurrency": c,
         "wall_s": round(wall, 3),
         "ideal_s": ideal,
         "ratio": round(wall / ideal, 3),
+        "cpu_ms_per_item": round(1000 * cpu_s / n, 2),
     }
     # 3. fully cached rerun
-    srv, url = serve(answers, 0.0)
+    srv = LoopbackServer(answers, 0.0)
     with tempfile.TemporaryDirectory() as tmp:
         items = [
             (articles[i % len(articles)][0], articles[i % len(articles)][1] + timedelta(days=i))
             for i in range(args.cache_n)
         ]
-        with Summarizer(settings(url, Path(tmp))) as s:
+        with Summarizer(settings(srv.url, Path(tmp))) as s:
             for _ in summarize_many(items, summarizer=s, concurrency=8):
                 pass
         with Summarizer(settings("http://127.0.0.1:9/v1", Path(tmp))) as s:  # no server
-            t = time.perf_counter()
+            t, cpu0 = time.perf_counter(), time.process_time()
             hits = sum(s.extract(p, published=d).meta.cache_hit for p, d in items)
-            wall = time.perf_counter() - t
+            wall, cpu_s = time.perf_counter() - t, time.process_time() - cpu0
     srv.shutdown()
     results["cache"] = {
         "items": args.cache_n,
         "hits": hits,
         "wall_s": round(wall, 3),
         "reports_per_s": round(args.cache_n / wall, 1),
+        "cpu_ms_per_report": round(1000 * cpu_s / args.cache_n, 3),
     }
     # 4. import time, in a fresh interpreter
     code = "import time; t=time.perf_counter(); import summarizer; print(time.perf_counter()-t)"

@@ -14,6 +14,14 @@ from summarizer._version import __version__
 
 if TYPE_CHECKING:
     from summarizer.api import Extraction, Summarizer, asummarize, summarize
+    from summarizer.consolidate import (
+        AliasTable,
+        Conflict,
+        Consolidation,
+        OperationTimeline,
+        PhaseRecord,
+        load_reports,
+    )
     from summarizer.errors import (
         CacheError,
         ConfigError,
@@ -64,12 +72,21 @@ _EXPORTS: dict[str, str] = {
     "TransportError": "summarizer.errors",
     "ExtractionError": "summarizer.errors",
     "CacheError": "summarizer.errors",
+    "load_reports": "summarizer.consolidate",
+    "AliasTable": "summarizer.consolidate",
+    "Conflict": "summarizer.consolidate",
+    "Consolidation": "summarizer.consolidate",
+    "OperationTimeline": "summarizer.consolidate",
+    "PhaseRecord": "summarizer.consolidate",
 }
 
 __all__ = [
+    "AliasTable",
     "Alignment",
     "CacheError",
     "ConfigError",
+    "Conflict",
+    "Consolidation",
     "DateFact",
     "Evidence",
     "Extraction",
@@ -81,7 +98,9 @@ __all__ = [
     "Location",
     "ModelIntegrityError",
     "OperationReport",
+    "OperationTimeline",
     "Outcome",
+    "PhaseRecord",
     "Prompt",
     "Quantity",
     "Settings",
@@ -92,6 +111,7 @@ __all__ = [
     "align",
     "asummarize",
     "load_prompt",
+    "load_reports",
     "summarize",
 ]
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib
 import json
 import threading
 import time
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
 
@@ -21,8 +23,8 @@ from pydantic import BaseModel, ValidationError
 
 from summarizer import extract
 from summarizer._version import __version__
-from summarizer.cache import ResponseCache, cache_key
-from summarizer.clean import clean_page
+from summarizer.cache import Canonical, ResponseCache, cache_key, canonical_json
+from summarizer.clean import Segment, Story, clean_page
 from summarizer.errors import ConfigError
 from summarizer.ground import GroundingContext, grounding
 from summarizer.inputs import Article, load_article
@@ -35,6 +37,7 @@ from summarizer.schema import (
     ExtractionUsage,
     OperationReport,
     grounded_share,
+    iter_evidence,
     request_schema,
 )
 from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
@@ -63,6 +66,11 @@ class _Job:
     source: GroundingContext  # the text the model reads, mapped back to the page
     cleaning: CleaningMeta | None
     warnings: tuple[str, ...] = ()
+    #: the cleaned story's map back to the page (None when cleaning is off), for the
+    #: prepared-input index
+    segments: tuple[Segment, ...] | None = None
+    #: its key in the input index, when already computed
+    input_key: str | None = None
 
 
 def truncation_point(text: str, limit: int) -> int:
@@ -81,15 +89,23 @@ def prepare_text(
 ) -> tuple[GroundingContext, CleaningMeta | None, tuple[str, ...]]:
     """What the model will read (cleaned, fitted to its input limit), the map back to
     the page, and the warnings a reader of the report should see."""
+    source, cleaning, warnings, _ = _prepare_text(article, s, published)
+    return source, cleaning, warnings
+
+
+def _prepare_text(
+    article: Article, s: Settings, published: date | None
+) -> tuple[GroundingContext, CleaningMeta | None, tuple[str, ...], tuple[Segment, ...] | None]:
     warnings: tuple[str, ...] = ()
     if article.from_html:
         warnings += ("input was an HTML page; its visible text was used",)
     cleaning: CleaningMeta | None = None
     to_original = None
+    segments = None
     text = article.text
     if s.clean:
         page = clean_page(article.text)
-        text, to_original = page.main.text, page.main.to_original
+        text, to_original, segments = page.main.text, page.main.to_original, page.main.segments
         cleaning = CleaningMeta(
             chars_removed=page.chars_removed,
             tokens_removed_estimate=page.tokens_removed_estimate,
@@ -105,7 +121,82 @@ def prepare_text(
             f"model's input limit ({limit}); facts after that point are not reported",
         )
         text = text[:cut]
-    return GroundingContext(text, published, True, to_original), cleaning, warnings
+    return GroundingContext(text, published, True, to_original), cleaning, warnings, segments
+
+
+#: prepared jobs kept between item_key and extract (a batch has at most 2 x concurrency
+#: items submitted; older ones are simply prepared again)
+_PREPARED_MAX = 256
+
+
+def _resolve_prompt(schema: type[BaseModel], prompt: Prompt | str | Path | None) -> Prompt:
+    if prompt is None:
+        return load_prompt("operation_report" if schema is OperationReport else "generic")
+    if isinstance(prompt, Prompt):
+        return prompt
+    return Prompt.from_file(prompt)
+
+
+@lru_cache(maxsize=64)
+def _prompt_digest(prompt: Prompt) -> str:
+    return hashlib.sha256(f"{prompt.system}\0{prompt.user}".encode()).hexdigest()
+
+
+#: the code that turns an article into the text the model reads, its prompt and its key
+_PREPARING_MODULES = (
+    "summarizer.api",
+    "summarizer.clean",
+    "summarizer.prompts",
+    "summarizer.cache",
+)
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str | None:
+    """Hash of the library version and of the preparing modules' source: the input
+    index never serves text that other code prepared.  None (no index) if unreadable."""
+    digest = hashlib.sha256(__version__.encode())
+    for name in _PREPARING_MODULES:
+        try:
+            digest.update(Path(importlib.import_module(name).__file__ or "").read_bytes())
+        except (OSError, ImportError):
+            return None
+    return digest.hexdigest()
+
+
+def _segments(rows: Any, text_len: int, page_len: int) -> tuple[Segment, ...]:
+    """Segments from the index, checked to tile ``text`` and to lie inside the page."""
+    segments: list[Segment] = []
+    pos = 0
+    for row in rows:
+        clean_start, orig_start, length = row
+        if not all(type(v) is int for v in row) or clean_start != pos or length <= 0:
+            raise ValueError("segments do not tile the text")
+        if orig_start < 0 or orig_start + length > page_len:
+            raise ValueError("segment outside the page")
+        segments.append(Segment(clean_start, orig_start, length))
+        pos += length
+    if pos < text_len:
+        raise ValueError("segments do not cover the text")
+    return tuple(segments)
+
+
+@lru_cache(maxsize=64)
+def _canonical_schema(schema: type[BaseModel]) -> Canonical:
+    """The request schema as the cache key renders it, once per schema class."""
+    return Canonical(canonical_json(request_schema(schema)))
+
+
+@lru_cache(maxsize=64)
+def _schema_digest(schema: type[BaseModel]) -> str:
+    return hashlib.sha256(_canonical_schema(schema).json.encode()).hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _schema_version(schema: type[BaseModel]) -> str:
+    """A custom schema's version: a hash of its request view."""
+    rendered = json.dumps(request_schema(schema), sort_keys=True)
+    return hashlib.sha256(rendered.encode()).hexdigest()[:12]
 
 
 class Summarizer:
@@ -127,6 +218,10 @@ class Summarizer:
         self._patched: dict[bool, Any] = {}
         self._clients: list[Any] = []
         self._cache = ResponseCache(settings.resolved_cache_dir) if settings.use_cache else None
+        # jobs item_key prepared, for the extract of the same Article that follows it
+        self._prepared: dict[tuple[Any, ...], _Job] = {}
+        self._prepared_lock = threading.Lock()
+        self._index_static_part: str | None = None
         if not settings.embedded and not settings.model:
             raise ConfigError("a remote endpoint needs a model name (SUMMARIZER_MODEL)")
 
@@ -200,7 +295,6 @@ class Summarizer:
         """instructor-patched ``create`` over our transport layer, built once per kind."""
         with self._lock:
             if is_async not in self._patched:
-                import instructor
                 import openai
 
                 client_cls = openai.AsyncOpenAI if is_async else openai.OpenAI
@@ -212,9 +306,10 @@ class Summarizer:
                 )
                 self._clients.append(client)
                 wrap: Any = extract.async_transport_create if is_async else extract.transport_create
-                self._patched[is_async] = instructor.patch(
-                    create=wrap(self.settings, client.chat.completions.create),
-                    mode=instructor.Mode[extract.mode_for(self.settings)],
+                self._patched[is_async] = extract.instructor_create(
+                    wrap(self.settings, client.chat.completions.create),
+                    extract.mode_for(self.settings),
+                    is_async=is_async,
                 )
             return self._patched[is_async]
 
@@ -225,16 +320,15 @@ class Summarizer:
         published: date | None,
         schema: type[BaseModel] | None,
         prompt: Prompt | str | Path | None,
+        *,
+        input_key: str | None = None,
     ) -> _Job:
         article = load_article(source)
         s = self.settings
-        ground_in, cleaning, warnings = prepare_text(article, s, published)
+        ground_in, cleaning, warnings, segments = _prepare_text(article, s, published)
         model_text = ground_in.text
         schema = schema or OperationReport
-        if prompt is None:
-            prompt = load_prompt("operation_report" if schema is OperationReport else "generic")
-        elif not isinstance(prompt, Prompt):
-            prompt = Prompt.from_file(prompt)
+        prompt = _resolve_prompt(schema, prompt)
         req = request_schema(schema)
         messages = prompt.render(model_text, published=published, schema=req)
         key = cache_key(
@@ -244,7 +338,7 @@ class Summarizer:
                 "mode": extract.mode_for(s),
                 "prompt": prompt.id,
                 "messages": messages,
-                "schema": req,
+                "schema": _canonical_schema(schema),
                 "sampling": {
                     "temperature": s.temperature,
                     "seed": s.seed,
@@ -253,7 +347,122 @@ class Summarizer:
             }
         )
         return _Job(
-            article, published, schema, prompt, messages, key, ground_in, cleaning, warnings
+            article,
+            published,
+            schema,
+            prompt,
+            messages,
+            key,
+            ground_in,
+            cleaning,
+            warnings,
+            segments,
+            input_key,
+        )
+
+    # ------------------------------------------------------------------ input index
+    # A cached rerun would clean every page and render every prompt again only to find
+    # the key.  Beside each answer the cache keeps, under a key of the raw input and of
+    # everything that shapes the request (settings, prompt and schema, and the source
+    # of the code that cleans, renders and keys), what that work produced: the answer's
+    # key, the text the model read and its map back to the page.  A miss there, or
+    # anything malformed, just takes the long way.
+
+    def _input_key(
+        self, article: Article, published: date | None, schema: type[BaseModel], prompt: Prompt
+    ) -> str | None:
+        static = self._index_static()
+        if static is None:
+            return None
+        parts = [
+            static,
+            article.sha256,
+            article.from_html,
+            published.isoformat() if published else None,
+            prompt.id,
+            _prompt_digest(prompt),
+            _schema_digest(schema),
+            self._model_identity(),
+        ]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+    def _index_static(self) -> str | None:
+        """The input key's part that only settings and code decide, rendered once."""
+        if self._index_static_part is None:
+            code = _code_fingerprint()
+            if code is None:
+                return None
+            s = self.settings
+            self._index_static_part = canonical_json(
+                {
+                    "index": "prepared-input/1",
+                    "code": code,
+                    "clean": s.clean,
+                    "max_input_chars": s.resolved_max_input_chars,
+                    "endpoint_kind": s.resolved_endpoint_kind,
+                    "mode": extract.mode_for(s),
+                    "sampling": {
+                        "temperature": s.temperature,
+                        "seed": s.seed,
+                        "max_tokens": s.max_tokens,
+                    },
+                }
+            )
+        return self._index_static_part
+
+    def _index_entry(self, job: _Job) -> tuple[str, dict[str, Any]] | None:
+        ikey = job.input_key or self._input_key(job.article, job.published, job.schema, job.prompt)
+        if ikey is None:
+            return None
+        segments = (
+            None
+            if job.segments is None
+            else [[g.clean_start, g.orig_start, g.length] for g in job.segments]
+        )
+        return ikey, {
+            "key": job.key,
+            "text": job.source.text,
+            "segments": segments,
+            "cleaning": None if job.cleaning is None else job.cleaning.model_dump(),
+            "warnings": list(job.warnings),
+        }
+
+    def _indexed_job(
+        self,
+        article: Article,
+        published: date | None,
+        schema: type[BaseModel],
+        prompt: Prompt,
+        ikey: str,
+    ) -> _Job | None:
+        """The job as the index remembers it (no messages: only for a cache hit)."""
+        entry = self._cache.index.get(ikey) if self._cache is not None else None
+        if entry is None:
+            return None
+        try:
+            key, text, warnings = entry["key"], entry["text"], entry["warnings"]
+            to_original = None
+            segments = None
+            if entry["segments"] is not None:
+                segments = _segments(entry["segments"], len(text), len(article.text))
+                to_original = Story(text, segments, None).to_original
+            cleaning = (
+                None
+                if entry["cleaning"] is None
+                else CleaningMeta.model_validate(entry["cleaning"])
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not (
+            isinstance(key, str)
+            and isinstance(text, str)
+            and isinstance(warnings, list)
+            and all(isinstance(w, str) for w in warnings)
+        ):
+            return None
+        source_ctx = GroundingContext(text, published, True, to_original)
+        return _Job(
+            article, published, schema, prompt, [], key, source_ctx, cleaning, tuple(warnings)
         )
 
     def _from_cache(self, job: _Job) -> Extraction[Any] | None:
@@ -264,6 +473,10 @@ class Summarizer:
             return None
         started = time.perf_counter()
         try:
+            # the stored alignments spare re-aligning every quote; the answer itself is
+            # still validated in full, so a corrupt entry is a miss
+            if job.source.memo is not None:
+                job.source.memo.seed(entry.get("alignments"))
             value = self._validate(job, entry["content"])
             usage = ExtractionUsage.model_validate(entry.get("usage", {}))
         except (ValidationError, KeyError, TypeError):
@@ -278,6 +491,10 @@ class Summarizer:
     def _validate(self, job: _Job, content: str) -> BaseModel:
         with grounding(job.source, strict=False):
             value = job.schema.model_validate_json(content)
+        return self._resolve(job, value)
+
+    @staticmethod
+    def _resolve(job: _Job, value: BaseModel) -> BaseModel:
         if isinstance(value, OperationReport):
             resolve_report(value, job.source)
         return value
@@ -287,11 +504,7 @@ class Summarizer:
     ) -> ExtractionMeta:
         s = self.settings
         schema_version = (
-            SCHEMA_VERSION
-            if job.schema is OperationReport
-            else hashlib.sha256(
-                json.dumps(request_schema(job.schema), sort_keys=True).encode()
-            ).hexdigest()[:12]
+            SCHEMA_VERSION if job.schema is OperationReport else _schema_version(job.schema)
         )
         return ExtractionMeta(
             model=self.model_name,
@@ -320,24 +533,28 @@ class Summarizer:
         return Extraction(value=value, meta=meta)
 
     def _store(self, job: _Job, answer: extract.Answer) -> Extraction[Any]:
-        value = self._validate(job, answer.content)
+        # the answer was validated against job.source already (strictly, or leniently
+        # after the last re-ask); a strict pass that succeeded is what a lenient pass gives
+        value = self._resolve(job, answer.value)
         usage = ExtractionUsage(
             requests=answer.stats.requests,
             prompt_tokens=answer.stats.prompt_tokens,
             completion_tokens=answer.stats.completion_tokens,
         )
         if self._cache is not None:
-            self._cache.set(
-                job.key,
-                {
-                    "content": answer.content,
-                    "usage": usage.model_dump(),
-                    "attempts": max(usage.requests, 1),
-                    "warnings": answer.warnings,
-                    "model": self.model_name,
-                    "prompt": job.prompt.id,
-                },
-            )
+            entry: dict[str, Any] = {
+                "content": answer.content,
+                "usage": usage.model_dump(),
+                "attempts": max(usage.requests, 1),
+                "warnings": answer.warnings,
+                "model": self.model_name,
+                "prompt": job.prompt.id,
+            }
+            if job.source.memo is not None:
+                entry["alignments"] = job.source.memo.export(e.quote for e in iter_evidence(value))
+            self._cache.set(job.key, entry)
+            if (index := self._index_entry(job)) is not None:
+                self._cache.index.set(*index)
         warnings = [*job.warnings, *answer.warnings]
         return self._finish(job, value, self._meta(job, usage, warnings, answer.latency_s))
 
@@ -352,7 +569,33 @@ class Summarizer:
     ) -> str:
         """Hash of the input and of everything that changes the answer (the cache key);
         a resumable run uses it to skip items already done with these settings."""
-        return self._job(source, published, schema, prompt).key
+        article, schema_class, the_prompt, ikey = self._input(source, published, schema, prompt)
+        if ikey is not None:
+            indexed = self._indexed_job(article, published, schema_class, the_prompt, ikey)
+            if indexed is not None:
+                return indexed.key  # known input: no cleaning, no rendering
+        job = self._job(article, published, schema_class, the_prompt, input_key=ikey)
+        if isinstance(source, Article) and (prompt is None or isinstance(prompt, Prompt)):
+            # a batch asks for the key, then for the extraction of the same Article:
+            # keep the prepared job (cleaned text, prompt, key) so it is not made twice
+            with self._prepared_lock:
+                self._prepared[(source, published, schema, prompt)] = job
+                while len(self._prepared) > _PREPARED_MAX:
+                    del self._prepared[next(iter(self._prepared))]
+        return job.key
+
+    def _take_prepared(
+        self,
+        source: Source,
+        published: date | None,
+        schema: type[BaseModel] | None,
+        prompt: Prompt | str | Path | None,
+    ) -> _Job | None:
+        """The job :meth:`item_key` prepared for this very input, if it is kept."""
+        if isinstance(source, Article) and (prompt is None or isinstance(prompt, Prompt)):
+            with self._prepared_lock:
+                return self._prepared.pop((source, published, schema, prompt), None)
+        return None
 
     def extract(
         self,
@@ -363,8 +606,7 @@ class Summarizer:
         prompt: Prompt | str | Path | None = None,
     ) -> Extraction[T]:
         """Validated value plus metadata; works with any Pydantic schema."""
-        job = self._job(source, published, schema, prompt)
-        hit = self._from_cache(job)
+        job, hit = self._lookup(source, published, schema, prompt)
         if hit is not None:
             return cast(Extraction[T], hit)
         answer = extract.run_sync(
@@ -385,8 +627,9 @@ class Summarizer:
         schema: type[T] | None = None,
         prompt: Prompt | str | Path | None = None,
     ) -> Extraction[T]:
-        job = await asyncio.to_thread(self._job, source, published, schema, prompt)
-        hit = self._from_cache(job)
+        # reading, cleaning, cache reads and writes (disk and validation) run off the
+        # event loop, so other tasks' requests go out meanwhile
+        job, hit = await asyncio.to_thread(self._lookup, source, published, schema, prompt)
         if hit is not None:
             return cast(Extraction[T], hit)
         create = await asyncio.to_thread(self._create, True)  # may start the server
@@ -398,7 +641,43 @@ class Summarizer:
             job.messages,
             job.source,
         )
-        return cast(Extraction[T], self._store(job, answer))
+        return cast(Extraction[T], await asyncio.to_thread(self._store, job, answer))
+
+    def _lookup(
+        self,
+        source: Source,
+        published: date | None,
+        schema: type[BaseModel] | None,
+        prompt: Prompt | str | Path | None,
+    ) -> tuple[_Job, Extraction[Any] | None]:
+        """The job for this input and its cached extraction, if any.  A job item_key
+        prepared is used as it is; else the input index may find the answer without
+        cleaning the page; else the job is prepared in full."""
+        job = self._take_prepared(source, published, schema, prompt)
+        if job is None:
+            article, schema_class, the_prompt, ikey = self._input(source, published, schema, prompt)
+            if ikey is not None:
+                indexed = self._indexed_job(article, published, schema_class, the_prompt, ikey)
+                if indexed is not None and (hit := self._from_cache(indexed)) is not None:
+                    return indexed, hit
+            job = self._job(article, published, schema_class, the_prompt, input_key=ikey)
+        return job, self._from_cache(job)
+
+    def _input(
+        self,
+        source: Source,
+        published: date | None,
+        schema: type[BaseModel] | None,
+        prompt: Prompt | str | Path | None,
+    ) -> tuple[Article, type[BaseModel], Prompt, str | None]:
+        """The article read once, the schema and prompt in effect, the input-index key."""
+        article = load_article(source)
+        schema_class = schema or OperationReport
+        the_prompt = _resolve_prompt(schema_class, prompt)
+        ikey = None
+        if self._cache is not None:
+            ikey = self._input_key(article, published, schema_class, the_prompt)
+        return article, schema_class, the_prompt, ikey
 
     def summarize(
         self,

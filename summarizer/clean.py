@@ -207,6 +207,7 @@ _QUOTES = MappingProxyType(
         {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ", "\u2026": "..."}
     )
 )
+_QUOTE_CHARS = re.compile("[" + "".join(chr(c) for c in _QUOTES) + "]")
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
 _SPACES = re.compile(r"\s+")
 
@@ -465,14 +466,56 @@ _INJECTION = re.compile(
     r"|\byou are now (?:a|an|the)\b|\bsystem prompt\b|\bas an ai(?: language)? model\b"
     r"|<\|im_(?:start|end)\|>"
 )
+#: every match of :data:`_INJECTION` contains one of these once the page is lowered with
+#: the few non-ASCII letters that ``(?i)`` equates with ASCII ones (U+0130, U+0131, U+017F,
+#: U+212A) folded first; a page with none of them skips the per-line search (it is the
+#: costliest rule, and pages almost never contain such text)
+_INJECTION_WORDS = (
+    "ignore",
+    "disregard",
+    "forget",
+    "override",
+    "you are now",
+    "system prompt",
+    "as an ai",
+    "<|im_",
+)
+_INJECTION_FOLD = MappingProxyType(
+    str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+)
+
+
+_INJECTION_FOLD_CHARS = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _may_hold_injection(page: str) -> bool:
+    if _INJECTION_FOLD_CHARS.search(page):
+        page = page.translate(_INJECTION_FOLD)
+    low = page.lower()
+    return any(w in low for w in _INJECTION_WORDS)
 
 
 # ---------------------------------------------------------------------- predicates
 
 
+def _unify_quotes(text: str) -> str:
+    """``text.translate(_QUOTES)``; most lines have nothing to translate."""
+    return text.translate(_QUOTES) if _QUOTE_CHARS.search(text) else text
+
+
 def _norm(text: str) -> str:
-    """Lower-case, unify quotes, drop edge symbols and squeeze spaces for phrase matching."""
-    return _SPACES.sub(" ", _EDGE.sub("", text.translate(_QUOTES).lower()))
+    """Lower-case, unify quotes, drop edge symbols and squeeze spaces for phrase matching.
+
+    Same as ``_SPACES.sub(" ", _EDGE.sub("", ...))``: ``[\\W_]`` is exactly "not
+    ``isalnum()``", and once the edges are alphanumeric ``split()`` squeezes the same
+    white space; done with string methods, as the regexes try every position."""
+    low = _unify_quotes(text).lower()
+    i, j = 0, len(low)
+    while i < j and not low[i].isalnum():
+        i += 1
+    while j > i and not low[j - 1].isalnum():
+        j -= 1
+    return " ".join(low[i:j].split())
 
 
 def _words(text: str) -> int:
@@ -544,10 +587,21 @@ def _is_date_line(text: str) -> bool:
 
 def _is_caption(text: str) -> bool:
     """A line labelled as a picture: "Image: ...", "... Photo: Outlet", "(Photo: ...)"."""
+    if _CAPTION_START.match(text):
+        return True
+    # each search needs one of its words in the tail; most lines have none, and the
+    # regexes try every position (U+0130 and U+0131 are i to a (?i) regex)
     tail = text[-120:]
-    return bool(
-        _CAPTION_START.match(text) or _CAPTION_END.search(tail) or _CAPTION_CREDIT.search(tail)
-    )
+    low = tail.lower()
+    if "\u0130" in tail or "\u0131" in tail:
+        low = tail.replace("\u0130", "i").replace("\u0131", "i").lower()
+    if any(w in low for w in _CAPTION_END_WORDS) and _CAPTION_END.search(tail):
+        return True
+    return any(w in tail for w in _CAPTION_CREDIT_WORDS) and bool(_CAPTION_CREDIT.search(tail))
+
+
+_CAPTION_END_WORDS = ("photo", "image", "picture", "credit")
+_CAPTION_CREDIT_WORDS = ("REUTERS", "AFP", "EPA", "AP Photo", "Getty Images", "Anadolu", "/")
 
 
 def _is_byline(text: str) -> bool:
@@ -568,9 +622,9 @@ def _is_credit(text: str) -> bool:
     return (text.startswith("(") and text.endswith(")")) or _namey(m["rest"].strip(" ()"))
 
 
-def _classify(text: str) -> str | None:
+def _classify(text: str, injection_possible: bool = True) -> str | None:
     """What a line looks like on its own; None for ordinary content."""
-    if _INJECTION.search(text):
+    if injection_possible and _INJECTION.search(text):
         return "injection"
     s = text.strip().strip(_ZERO_WIDTH).strip()
     if len(s) > _MAX_FURNITURE_LEN:
@@ -668,7 +722,7 @@ def _mark_teasers(lines: list[_Line]) -> None:
 
 
 def _repeat_key(text: str) -> str:
-    key = " ".join(text.translate(_QUOTES).lower().split())
+    key = " ".join(_unify_quotes(text).lower().split())
     return _CAPTION_LABEL.sub("", key)
 
 
@@ -895,10 +949,11 @@ def clean_page(text: str) -> CleanResult:
     """Split a scraped page into cleaned stories (main first) with offset maps back."""
     lines = _split_lines(text)
     kinds: dict[str, str | None] = {}  # pages repeat their furniture: classify each text once
+    injection_possible = _may_hold_injection(text)
     for ln in lines:
         if not ln.blank:
             if ln.text not in kinds:
-                kinds[ln.text] = _classify(ln.text)
+                kinds[ln.text] = _classify(ln.text, injection_possible)
             ln.kind = kinds[ln.text]
             ln.reason = _REASON_OF_KIND.get(ln.kind or "")
     _mark_teasers(lines)

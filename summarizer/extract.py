@@ -3,11 +3,12 @@
 Layering, innermost first:
 
 1. ``openai`` client with ``max_retries=0`` (it must not retry on its own);
-2. :func:`_transport_retrying` wraps ``chat.completions.create`` with tenacity:
+2. :func:`transport_create` wraps ``chat.completions.create`` with tenacity:
    429 (honouring ``Retry-After`` up to a cap), timeouts, connection errors and 5xx
    are retried with jittered back-off; other 4xx are not.  It also adapts the
    request to the endpoint family and counts tokens of *every* HTTP response;
-3. instructor patches that function and owns validation re-asks.
+3. :func:`instructor_create` puts instructor's mode handlers around that function:
+   they build the structured request, validate each answer and write each re-ask.
 
 So a re-ask that meets a 503 retries only the HTTP call, not the whole dialogue.
 """
@@ -15,10 +16,12 @@ So a re-ask that meets a 503 retries only the HTTP call, not the whole dialogue.
 from __future__ import annotations
 
 import contextvars
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from functools import lru_cache
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -135,15 +138,14 @@ def transport_create(settings: Settings, create: Callable[..., Any]) -> Callable
     from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
     kind = settings.resolved_endpoint_kind
+    # the policies are stateless: built once, a fresh Retrying per call
+    retry = retry_if_exception(_is_retryable)
+    stop = stop_after_attempt(settings.max_transport_retries + 1)
+    wait = _wait(settings)
 
     def call(*args: Any, **kwargs: Any) -> Any:
         kwargs = _adapt_request(kind, kwargs)
-        for attempt in Retrying(
-            retry=retry_if_exception(_is_retryable),
-            stop=stop_after_attempt(settings.max_transport_retries + 1),
-            wait=_wait(settings),
-            reraise=True,
-        ):
+        for attempt in Retrying(retry=retry, stop=stop, wait=wait, reraise=True):
             with attempt:
                 response = create(*args, **kwargs)
         stats = _STATS.get()
@@ -161,21 +163,171 @@ def async_transport_create(
     from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
     kind = settings.resolved_endpoint_kind
+    # the policies are stateless: built once, a fresh AsyncRetrying per call
+    retry = retry_if_exception(_is_retryable)
+    stop = stop_after_attempt(settings.max_transport_retries + 1)
+    wait = _wait(settings)
 
     async def call(*args: Any, **kwargs: Any) -> Any:
         kwargs = _adapt_request(kind, kwargs)
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception(_is_retryable),
-            stop=stop_after_attempt(settings.max_transport_retries + 1),
-            wait=_wait(settings),
-            reraise=True,
-        ):
+        async for attempt in AsyncRetrying(retry=retry, stop=stop, wait=wait, reraise=True):
             with attempt:
                 response = await create(*args, **kwargs)
         stats = _STATS.get()
         if stats is not None:
             stats.add_usage(getattr(response, "usage", None))
         return response
+
+    return call
+
+
+def instructor_create(
+    create: Callable[..., Any], mode_name: str, *, is_async: bool
+) -> Callable[..., Any]:
+    """``create(response_model=..., max_retries=..., **request)``: instructor's request
+    building, parsing and re-asks over the transport function ``create``.
+
+    ``instructor.patch(create=..., mode=...)`` returns the same thing, but each call
+    there re-prepares the response model (a new subclass, its JSON Schema rendered
+    again) and walks all its nested models for async validators four times: about
+    5 ms for :class:`OperationReport`, the largest cost left around a request, and
+    all of it a function of the class.  Here the model is prepared once per class
+    (:func:`prepared_model`, which runs that check) and each call goes straight to
+    instructor's mode handlers: ``request_handler`` builds the request,
+    ``response_parser`` validates the answer, ``reask_handler`` writes the re-ask.
+    The loop around them is ``retry_sync_v2``'s for the way this library calls it (no
+    templating context, hooks, instructor cache or token budget; usage is counted in
+    the transport): an invalid answer is re-asked up to ``max_retries`` times, and a
+    completion that does not parse at all is asked for again unchanged, within the
+    same attempts; then ``InstructorRetryException`` with every failed attempt; any
+    other error is raised as that exception too, from the error; an answer cut off at
+    ``max_tokens`` raises ``IncompleteOutputException``.  If instructor's internals
+    move, this falls back to ``instructor.patch``.
+    """
+    import instructor
+
+    mode = instructor.Mode[mode_name]
+    try:
+        from instructor.v2.core.errors import (
+            FailedAttempt,
+            IncompleteOutputException,
+            InstructorRetryException,
+        )
+        from instructor.v2.core.messages import extract_messages, isolate_retry_kwargs
+        from instructor.v2.core.providers import Provider
+        from instructor.v2.core.registry import mode_registry
+        from instructor.v2.core.retry import _RETRYABLE_PARSE_ERRORS, _finalize_parsed_response
+
+        handlers = mode_registry.get_handlers(Provider.OPENAI, mode)
+    except (ImportError, AttributeError, KeyError, ValueError):  # pragma: no cover
+        handlers = None
+    if handlers is None or mode in instructor.Mode.parallel_modes():  # pragma: no cover
+        patched = instructor.patch(create=create, mode=mode)
+
+        def fallback(*, response_model: type[BaseModel], **kwargs: Any) -> Any:
+            return patched(response_model=prepared_model(response_model), **kwargs)
+
+        return fallback
+
+    mode_handlers = handlers
+
+    def prepare(schema: type[BaseModel], kwargs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        prepared, request = mode_handlers.request_handler(
+            response_model=prepared_model(schema), kwargs=kwargs
+        )
+        if mode_handlers.message_converter and "messages" in request:
+            request["messages"] = mode_handlers.message_converter(
+                request["messages"], autodetect_images=False
+            )
+        return prepared, isolate_retry_kwargs(request)
+
+    class _Loop:
+        """One call's attempts: what a failure must report."""
+
+        def __init__(self, prepared: Any, request: dict[str, Any], max_retries: int) -> None:
+            self.prepared = prepared
+            self.request = request
+            self.attempts = max(max_retries, 0) + 1
+            self.number = 0
+            self.failed: list[Any] = []
+
+        def parse(self, response: Any) -> Any:
+            """The validated value, or ``None`` after preparing a re-ask."""
+            try:
+                parsed = mode_handlers.response_parser(
+                    response=response,
+                    response_model=self.prepared,
+                    validation_context=None,
+                    strict=True,
+                    stream=False,
+                    is_async=is_async,
+                )
+            except IncompleteOutputException:
+                raise
+            except _RETRYABLE_PARSE_ERRORS as exc:
+                self.failed.append(FailedAttempt(self.number, exc, response))
+                if self.number >= self.attempts:
+                    raise
+                self.request = mode_handlers.reask_handler(
+                    kwargs=self.request, response=response, exception=exc
+                )
+                return None
+            return _finalize_parsed_response(parsed, response, total_usage=None)
+
+        def give_up(self, exc: Exception) -> Exception:
+            # like retry_sync_v2, except that no re-ask is written after the last
+            # attempt (instructor builds one it never sends; nothing here reads it)
+            return InstructorRetryException(
+                str(exc),
+                last_completion=self.failed[-1].completion if self.failed else None,
+                n_attempts=self.number,
+                total_usage=None,
+                messages=extract_messages(self.request),
+                create_kwargs=self.request,
+                failed_attempts=self.failed,
+            )
+
+    if is_async:
+
+        async def acall(*, response_model: type[BaseModel], max_retries: int, **kwargs: Any) -> Any:
+            loop = _Loop(*prepare(response_model, kwargs), max_retries)
+            try:
+                while True:
+                    loop.number += 1
+                    try:
+                        response = await create(**loop.request)
+                    except _RETRYABLE_PARSE_ERRORS:
+                        if loop.number >= loop.attempts:
+                            raise
+                        continue  # a body that did not parse: asked again as it was
+                    value = loop.parse(response)
+                    if value is not None:
+                        return value
+            except IncompleteOutputException:
+                raise
+            except Exception as exc:  # reported as instructor reports it
+                raise loop.give_up(exc) from exc
+
+        return acall
+
+    def call(*, response_model: type[BaseModel], max_retries: int, **kwargs: Any) -> Any:
+        loop = _Loop(*prepare(response_model, kwargs), max_retries)
+        try:
+            while True:
+                loop.number += 1
+                try:
+                    response = create(**loop.request)
+                except _RETRYABLE_PARSE_ERRORS:
+                    if loop.number >= loop.attempts:
+                        raise
+                    continue  # a body that did not parse: asked again as it was
+                value = loop.parse(response)
+                if value is not None:
+                    return value
+        except IncompleteOutputException:
+            raise
+        except Exception as exc:  # reported as instructor reports it
+            raise loop.give_up(exc) from exc
 
     return call
 
@@ -284,10 +436,55 @@ def _describe_transport(exc: BaseException) -> str:
     return f"request failed: {type(exc).__name__}"
 
 
-def _answer(value: BaseModel, stats: CallStats, started: float) -> Answer:
-    """The exact JSON the model sent (what the cache keeps), not a re-serialisation."""
+def _answer(value: BaseModel, schema: type[T], stats: CallStats, started: float) -> Answer:
+    """The exact JSON the model sent (what the cache keeps), not a re-serialisation, and
+    the value as an instance of ``schema`` itself rather than instructor's subclass."""
     content = _content_of(getattr(value, "_raw_response", None)) or value.model_dump_json()
-    return Answer(value, content, stats, time.perf_counter() - started, [])
+    return Answer(_as_schema(value, schema), content, stats, time.perf_counter() - started, [])
+
+
+def _as_schema(value: BaseModel, schema: type[T]) -> T:
+    """Re-type an instance of the prepared subclass without validating it again: it was
+    validated against the same grounding context, and its fields are the schema's."""
+    if type(value) is schema:
+        return value
+    fields = {name: value.__dict__[name] for name in schema.model_fields}
+    return schema.model_construct(_fields_set=set(value.model_fields_set), **fields)
+
+
+@lru_cache(maxsize=64)
+def prepared_model(schema: type[T]) -> type[T]:
+    """instructor's response model for ``schema``, built once per schema class.
+
+    instructor wraps a plain model in a new subclass and renders its JSON Schema on
+    every call (about 10 ms for :class:`OperationReport`); both are pure functions of
+    the class, so the wrapper is built here once and answers ``model_json_schema()``
+    from a copy of its first rendering.  The request is byte-for-byte the same.
+    """
+    from instructor.v2.core.response_model import prepare_response_model
+
+    prepared = cast(type[BaseModel], prepare_response_model(schema))
+    rendered = json.dumps(prepared.model_json_schema())
+    render = prepared.model_json_schema.__func__  # type: ignore[attr-defined]
+
+    def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs:
+            return cast(dict[str, Any], render(cls, *args, **kwargs))
+        return cast(dict[str, Any], json.loads(rendered))  # a fresh copy: callers mutate
+
+    return cast(
+        type[T],
+        type(
+            prepared.__name__,
+            (prepared,),
+            {
+                "__module__": prepared.__module__,
+                "__qualname__": prepared.__qualname__,
+                "__doc__": prepared.__doc__,
+                "model_json_schema": classmethod(model_json_schema),
+            },
+        ),
+    )
 
 
 def run_sync(
@@ -312,7 +509,7 @@ def run_sync(
         return _fallback(exc, schema, source, stats, started)
     finally:
         _STATS.reset(token)
-    return _answer(value, stats, started)
+    return _answer(value, schema, stats, started)
 
 
 async def run_async(
@@ -337,4 +534,4 @@ async def run_async(
         return _fallback(exc, schema, source, stats, started)
     finally:
         _STATS.reset(token)
-    return _answer(value, stats, started)
+    return _answer(value, schema, stats, started)

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from difflib import SequenceMatcher
-from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal, get_args
 
 AlignmentStatus = Literal["exact", "normalized", "fuzzy", "not_found", "unchecked"]
 
@@ -61,23 +60,113 @@ class Alignment:
     score: float
 
 
-@dataclass(frozen=True)
 class NormalizedText:
-    """A normalised copy of a text plus, per normalised char, its original offset."""
+    """A normalised copy of a text plus, per normalised char, its original offset.
 
-    text: str
-    offsets: tuple[int, ...]
+    The map back is worked out on first use, and only from the runs of white space
+    that collapsed (a page has a few dozen): most quotes are found verbatim or not at
+    all, and a located one needs two offsets.
+    """
+
+    __slots__ = ("_offsets", "_runs", "_unified", "text")
+
+    def __init__(
+        self, text: str, offsets: tuple[int, ...] | None = None, *, unified: str | None = None
+    ) -> None:
+        if offsets is None and unified is None:
+            raise ValueError("NormalizedText needs its offsets or the unified text")
+        self.text = text
+        self._offsets = offsets
+        self._unified = unified
+        self._runs: tuple[int, list[int], list[int], list[int]] | None = None
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        if self._offsets is None:
+            self._offsets = tuple(self._original(p) for p in range(len(self.text)))
+        return self._offsets
+
+    def _collapsed(self) -> tuple[int, list[int], list[int], list[int]]:
+        """White space dropped at the start, then per run of two or more white-space
+        characters inside the text: where its one space is here, where its last
+        character is in the original, and how far the original is ahead after it."""
+        if self._runs is None:
+            assert self._unified is not None  # checked in __init__
+            unified = self._unified
+            lead = len(unified) - len(unified.lstrip())
+            here: list[int] = []
+            last: list[int] = []
+            ahead: list[int] = []
+            shift = lead
+            for m in _MULTI_SPACE_RE.finditer(unified, lead):
+                a, b = m.span()
+                if b == len(unified):
+                    break  # trailing white space has no normalised position
+                here.append(a - shift)
+                last.append(b - 1)
+                shift += b - a - 1
+                ahead.append(shift)
+            self._runs = (lead, here, last, ahead)
+        return self._runs
+
+    def _original(self, pos: int) -> int:
+        if self._offsets is not None:
+            return self._offsets[pos]
+        if not 0 <= pos < len(self.text):
+            raise IndexError(pos)
+        lead, here, last, ahead = self._collapsed()
+        k = bisect_right(here, pos) - 1
+        if k < 0:
+            return pos + lead
+        if here[k] == pos:
+            return last[k]  # a collapsed run maps to its last character
+        return pos + ahead[k]
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
-        return self.offsets[start], self.offsets[end - 1] + 1
+        return self._original(start), self._original(end - 1) + 1
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, NormalizedText):
+            return NotImplemented
+        return self.text == other.text and self.offsets == other.offsets
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"NormalizedText(text={self.text!r})"
+
+
+_MULTI_SPACE_RE = re.compile(r"\s{2,}")
+_UNIFY_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _QUOTE_MAP) + "]")
+
+
+def _unify(text: str) -> str:
+    """``text.translate(_QUOTE_MAP)``, without a table lookup for every character."""
+    if _UNIFY_RE.search(text) is None:
+        return text
+    return _UNIFY_RE.sub(lambda m: str(_QUOTE_MAP[ord(m.group())]), text)
 
 
 def normalize(text: str) -> NormalizedText:
     """Case-fold, unify quotes/dashes and collapse white space, keeping an offset map."""
+    unified = _unify(text)
+    if _PER_CHAR_LOWER.search(unified):
+        return _normalize_per_char(unified)
+    # every other character lower-cases to exactly one character whatever surrounds it,
+    # so the words can be lowered in bulk (and mapped back when needed)
+    return NormalizedText(" ".join(unified.split()).lower(), unified=unified)
+
+
+#: the only characters whose ``lower()`` is not one character independent of context:
+#: U+0130 lowers to two characters, U+03A3 to a final or medial sigma
+_PER_CHAR_LOWER = re.compile("[\u0130\u03a3]")
+
+
+def _normalize_per_char(unified: str) -> NormalizedText:
     out: list[str] = []
     offsets: list[int] = []
     pending_space = False
-    for i, ch in enumerate(text.translate(_QUOTE_MAP)):
+    for i, ch in enumerate(unified):
         if ch.isspace():
             pending_space = bool(out)
             continue
@@ -98,24 +187,22 @@ def _strip_quote(quote: str) -> str:
     return q
 
 
-@lru_cache(maxsize=8)
-def _normalized(text: str) -> NormalizedText:
-    return normalize(text)
-
-
-@lru_cache(maxsize=4096)
 def align(quote: str, text: str) -> Alignment:
     """Find ``quote`` in ``text``; see the module docstring for the order of attempts.
 
-    Memoised: a pure function of its arguments, and every answer is aligned several
-    times (strict pass, lenient pass, each cache read); a fuzzy miss costs ~7 ms."""
+    A pure function; :meth:`GroundingContext.locate` memoises it per article, since
+    every answer is aligned several times (strict pass, lenient pass)."""
+    return _align(quote, text, lambda: normalize(text))
+
+
+def _align(quote: str, text: str, normalized: Callable[[], NormalizedText]) -> Alignment:
     q = _strip_quote(quote)
     if not q:
         return Alignment(None, None, "not_found", 0.0)
     i = text.find(q)
     if i >= 0:
         return Alignment(i, i + len(q), "exact", 1.0)
-    nt = _normalized(text)
+    nt = normalized()
     nq = normalize(q).text
     if not nq:
         return Alignment(None, None, "not_found", 0.0)
@@ -130,21 +217,18 @@ def align(quote: str, text: str) -> Alignment:
 
 def _fuzzy(nq: str, nt: NormalizedText) -> Alignment:
     """Anchor on the longest shared run, then score the window around it."""
-    sm = SequenceMatcher(None, nt.text, nq, autojunk=False)
-    anchor = sm.find_longest_match(0, len(nt.text), 0, len(nq))
-    if anchor.size == 0:
+    anchor_a, anchor_b, anchor_size = _longest_match(nt.text, nq, 0, len(nt.text), 0, len(nq))
+    if anchor_size == 0:
         return Alignment(None, None, "not_found", 0.0)
-    lo = max(0, anchor.a - anchor.b - len(nq) // 4)
-    hi = min(len(nt.text), anchor.a + (len(nq) - anchor.b) + len(nq) // 4)
-    window = nt.text[lo:hi]
-    wm = SequenceMatcher(None, window, nq, autojunk=False)
-    blocks = [b for b in wm.get_matching_blocks() if b.size > 0]
+    lo = max(0, anchor_a - anchor_b - len(nq) // 4)
+    hi = min(len(nt.text), anchor_a + (len(nq) - anchor_b) + len(nq) // 4)
+    blocks = _matching_blocks(nt.text[lo:hi], nq)
     if not blocks:
         return Alignment(None, None, "not_found", 0.0)
-    matched = sum(b.size for b in blocks)
+    matched = sum(size for _, _, size in blocks)
     score = matched / len(nq)
-    span_start = lo + blocks[0].a
-    span_end = lo + blocks[-1].a + blocks[-1].size
+    span_start = lo + blocks[0][0]
+    span_end = lo + blocks[-1][0] + blocks[-1][2]
     if score < FUZZY_THRESHOLD or (span_end - span_start) > FUZZY_MAX_STRETCH * len(nq):
         return Alignment(None, None, "not_found", round(score, 3))
     if not _numbers_kept(nq, nt.text[span_start:span_end]):
@@ -152,6 +236,77 @@ def _fuzzy(nq: str, nt: NormalizedText) -> Alignment:
         return Alignment(None, None, "not_found", round(score, 3))
     s, e = nt.to_original(span_start, span_end)
     return Alignment(s, e, "fuzzy", round(score, 3))
+
+
+# The two functions below compute exactly what ``difflib.SequenceMatcher(None, a, b,
+# autojunk=False)`` computes (``find_longest_match`` and the blocks of
+# ``get_matching_blocks``), with ``str.find`` doing the scanning in C instead of a
+# Python loop over every character of the article: the same offsets and scores, about
+# ten times faster on the example pages (tests/test_fast_paths.py checks the sameness).
+
+
+def _longest_match(a: str, b: str, alo: int, ahi: int, blo: int, bhi: int) -> tuple[int, int, int]:
+    """The longest run shared by ``a[alo:ahi]`` and ``b[blo:bhi]``: of the longest, the
+    one that starts earliest in ``a``, then earliest in ``b``; ``(alo, blo, 0)`` if none.
+    """
+    find = a.find
+    size = 0
+    best_i = best_j = -1  # where a run of the current size was found first
+    j = blo
+    while j + size < bhi:
+        # can b[j:] beat the longest run so far?  If so, gallop to its full length
+        i = find(b[j : j + size + 1], alo, ahi)
+        if i < 0:
+            j += 1
+            continue
+        size += 1
+        best_i, best_j = i, j
+        step = 1
+        while j + size + step <= bhi:
+            i = find(b[j : j + size + step], alo, ahi)
+            if i < 0:
+                break
+            size += step
+            best_i = i
+            step *= 2
+        while step > 1:  # the length lies in [size, size + step): halve the gap
+            step //= 2
+            if j + size + step <= bhi:
+                i = find(b[j : j + size + step], alo, ahi)
+                if i >= 0:
+                    size += step
+                    best_i = i
+        j += 1
+    if size == 0:
+        return alo, blo, 0
+    # an earlier start in ``a`` wins, then an earlier start in ``b``: search each other
+    # start in ``b`` only in front of the best so far
+    first_j = best_j
+    for j in range(blo, bhi - size + 1):
+        if j == first_j:
+            continue
+        stop = best_i + size if j < best_j else best_i + size - 1
+        i = find(b[j : j + size], alo, min(ahi, stop))
+        if i >= 0:
+            best_i, best_j = i, j
+    return best_i, best_j, size
+
+
+def _matching_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
+    """Non-empty matching blocks of ``a`` and ``b`` as difflib finds them, sorted."""
+    blocks: list[tuple[int, int, int]] = []
+    queue = [(0, len(a), 0, len(b))]
+    while queue:
+        alo, ahi, blo, bhi = queue.pop()
+        i, j, k = _longest_match(a, b, alo, ahi, blo, bhi)
+        if k:
+            blocks.append((i, j, k))
+            if alo < i and blo < j:
+                queue.append((alo, i, blo, j))
+            if i + k < ahi and j + k < bhi:
+                queue.append((i + k, ahi, j + k, bhi))
+    blocks.sort()
+    return blocks
 
 
 _NUMBER_RE = re.compile(r"\d(?:[\d,.]*\d)?")
@@ -171,6 +326,86 @@ def _numbers_kept(quote: str, span: str) -> bool:
     return True
 
 
+class AlignmentMemo:
+    """:func:`align` results for one text, by quote: every answer is aligned several
+    times (strict pass, lenient pass), and a cache entry carries them so a cached read
+    does not align again; also other pure checks of that article's facts
+    (:meth:`remember`).  Per article, never global: nothing is reused across texts.
+
+    Safe to share between threads: a race at worst aligns one quote twice.
+    """
+
+    __slots__ = ("_by_quote", "_calls", "_normalized", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._by_quote: dict[str, Alignment] = {}
+        self._normalized: NormalizedText | None = None
+        self._calls: dict[tuple[Any, ...], Any] = {}
+
+    def remember(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` for a pure ``fn`` of hashable arguments, computed once for this
+        text (the value checks of one answer's facts, repeated by each pass)."""
+        key = (fn, *args)
+        try:
+            return self._calls[key]
+        except KeyError:
+            value = self._calls[key] = fn(*args)
+            return value
+
+    def _normalized_text(self) -> NormalizedText:
+        if self._normalized is None:
+            self._normalized = normalize(self.text)
+        return self._normalized
+
+    def align(self, quote: str) -> Alignment:
+        found = self._by_quote.get(quote)
+        if found is None:
+            found = self._by_quote[quote] = _align(quote, self.text, self._normalized_text)
+        return found
+
+    def export(self, quotes: Iterable[str]) -> dict[str, Any]:
+        """The alignments of ``quotes`` found so far, as JSON data for :meth:`seed`."""
+        rows: list[list[Any]] = []
+        for q in dict.fromkeys(quotes):
+            a = self._by_quote.get(q)
+            if a is not None:
+                rows.append([q, a.start, a.end, a.status, a.score])
+        return {"rules": _RULES, "rows": rows}
+
+    def seed(self, data: Any) -> bool:
+        """Take what :meth:`export` made for this same text under the same alignment
+        rules; anything else, malformed or out of range is refused whole (the quotes are
+        then aligned again), never trusted."""
+        if not isinstance(data, dict) or data.get("rules") != _RULES:
+            return False
+        rows = data.get("rows")
+        if not isinstance(rows, list):
+            return False
+        parsed: dict[str, Alignment] = {}
+        n = len(self.text)
+        for row in rows:
+            if not (isinstance(row, list) and len(row) == 5 and isinstance(row[0], str)):
+                return False
+            quote, start, end, status, score = row
+            if status not in _STATUSES or type(score) not in (int, float):
+                return False
+            if status == "not_found":
+                if start is not None or end is not None:
+                    return False
+            elif not (type(start) is int and type(end) is int and 0 <= start <= end <= n):
+                return False
+            parsed[quote] = Alignment(start, end, status, float(score))
+        self._by_quote.update(parsed)
+        return True
+
+
+_STATUSES = frozenset(get_args(AlignmentStatus)) - {"unchecked"}
+#: stored alignments are reused only under the rules that made them (bump on any change
+#: to how a quote is aligned)
+_RULES = f"1:{FUZZY_THRESHOLD}:{FUZZY_MAX_STRETCH}:{MIN_FUZZY_LEN}"
+
+
 @dataclass(frozen=True)
 class GroundingContext:
     """What validators need to ground facts: the article and its publication date.
@@ -184,10 +419,17 @@ class GroundingContext:
     strict: bool = True
     #: maps a span of ``text`` (what the model read) to the original page
     to_original: Callable[[int, int], tuple[int, int]] | None = None
+    #: alignments already computed for ``text`` (shared by the copies of a context)
+    memo: AlignmentMemo | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.memo is None or (self.memo.text is not self.text and self.memo.text != self.text):
+            object.__setattr__(self, "memo", AlignmentMemo(self.text))
 
     def locate(self, quote: str) -> Alignment:
         """Align in the text the model read, report offsets in the original page."""
-        a = align(quote, self.text)
+        assert self.memo is not None  # set in __post_init__
+        a = self.memo.align(quote)
         if self.to_original is None or a.start is None or a.end is None:
             return a
         start, end = self.to_original(a.start, a.end)
@@ -210,7 +452,7 @@ def grounding(
 ) -> Iterator[GroundingContext]:
     """Make ``text`` the source that Evidence validators align against (task-local)."""
     if isinstance(text, GroundingContext):
-        ctx = GroundingContext(text.text, text.published, strict, text.to_original)
+        ctx = GroundingContext(text.text, text.published, strict, text.to_original, text.memo)
     else:
         ctx = GroundingContext(text=text, published=published, strict=strict)
     token = _CURRENT.set(ctx)

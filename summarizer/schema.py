@@ -94,6 +94,14 @@ def _context(info: ValidationInfo) -> GroundingContext | None:
     return current_context()
 
 
+def _remember(ctx: GroundingContext | None, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` for a pure ``fn``, remembered for the article being grounded: an
+    answer is validated strictly, then often leniently, and repeats names."""
+    if ctx is None or ctx.memo is None:
+        return fn(*args)
+    return ctx.memo.remember(fn, *args)
+
+
 class _Model(BaseModel):
     # extra keys from a chatty model are dropped, but grammars are told "no extras"
     model_config = ConfigDict(extra="ignore", json_schema_extra={"additionalProperties": False})
@@ -157,11 +165,19 @@ class Evidence(_Model):
         return self
 
 
-def _support(info: ValidationInfo, evidence: Evidence | None, ok: bool, what: str) -> None:
-    """Record whether ``evidence`` states the value; in the strict pass, re-ask if not."""
+def _support(
+    info: ValidationInfo,
+    evidence: Evidence | None,
+    check: Callable[[str, str], bool],
+    value: str,
+    what: str,
+) -> None:
+    """Record whether ``evidence`` states ``value`` (``check(value, quote)``); in the
+    strict pass, re-ask if not.  Checked only when it is recorded, once per article."""
     ctx = _context(info)
     if ctx is None or evidence is None or evidence.status == "not_found":
         return
+    ok = _remember(ctx, check, value, evidence.quote)
     evidence.supported = ok
     if not ok and ctx.strict:
         raise ValueError(
@@ -211,15 +227,13 @@ class Quantity(_Model):
 
     @model_validator(mode="after")
     def _parse(self, info: ValidationInfo) -> Quantity:
-        recompute = _context(info) is not None or (
+        ctx = _context(info)
+        recompute = ctx is not None or (
             self.qualifier == "unknown" and self.value is None and self.low is None
         )
         if recompute:
-            p = (
-                quantities.parse_area_km2(self.raw)
-                if self._area
-                else quantities.parse_quantity(self.raw)
-            )
+            parse = quantities.parse_area_km2 if self._area else quantities.parse_quantity
+            p = _remember(ctx, parse, self.raw)
             self.value, self.low, self.high = p.value, p.low, p.high
             self.qualifier, self.unit = p.qualifier, p.unit
         if self.low is not None and self.high is not None and self.low > self.high:
@@ -235,7 +249,7 @@ class Area(Quantity):
 
     @model_validator(mode="after")
     def _supported(self, info: ValidationInfo) -> Area:
-        _support(info, self.evidence, figures_supported(self.raw, self.evidence.quote), self.raw)
+        _support(info, self.evidence, figures_supported, self.raw, self.raw)
         return self
 
     @model_validator(mode="before")
@@ -270,14 +284,14 @@ class DateFact(_Model):
     def _resolve(self, info: ValidationInfo) -> DateFact:
         ctx = _context(info)
         if ctx is not None or (self.precision == "unknown" and self.year is None):
-            p = dates.parse_date(self.raw, ctx.published if ctx else None)
+            p = _remember(ctx, dates.parse_date, self.raw, ctx.published if ctx else None)
             self.year, self.month, self.day = p.year, p.month, p.day
             self.precision, self.relative = p.precision, p.relative
         return self
 
     @model_validator(mode="after")
     def _supported(self, info: ValidationInfo) -> DateFact:
-        _support(info, self.evidence, figures_supported(self.raw, self.evidence.quote), self.raw)
+        _support(info, self.evidence, figures_supported, self.raw, self.raw)
         return self
 
     @property
@@ -340,13 +354,13 @@ class NamedFact(_Model):
     )
 
     @model_validator(mode="after")
-    def _normalize(self) -> NamedFact:
-        self.normalized = normalize_name(self.name)
+    def _normalize(self, info: ValidationInfo) -> NamedFact:
+        self.normalized = _remember(_context(info), normalize_name, self.name)
         return self
 
     @model_validator(mode="after")
     def _supported(self, info: ValidationInfo) -> NamedFact:
-        _support(info, self.evidence, name_supported(self.name, self.evidence.quote), self.name)
+        _support(info, self.evidence, name_supported, self.name, self.name)
         return self
 
 
@@ -380,7 +394,7 @@ class Outcome(_Model):
     def _supported(self, info: ValidationInfo) -> Outcome:
         if self.quantity is not None:
             q = self.quantity.raw
-            _support(info, self.evidence, figures_supported(q, self.evidence.quote), repr(q))
+            _support(info, self.evidence, figures_supported, q, repr(q))
         return self
 
 
@@ -510,8 +524,8 @@ class OperationReport(_Model):
     @model_validator(mode="after")
     def _operation_named_in_quote(self, info: ValidationInfo) -> OperationReport:
         if self.operation_name and self.operation_evidence is not None:
-            ok = name_supported(self.operation_name, self.operation_evidence.quote)
-            _support(info, self.operation_evidence, ok, repr(self.operation_name))
+            name = self.operation_name
+            _support(info, self.operation_evidence, name_supported, name, repr(name))
         return self
 
     @model_validator(mode="after")
@@ -585,17 +599,29 @@ def _depth(d: DateFact) -> int:
 
 def iter_evidence(obj: Any) -> Any:
     """Walk any Pydantic value and yield its Evidence objects (works for user schemas)."""
+    found: list[Evidence] = []
+    _collect_evidence(obj, found)
+    yield from found
+
+
+#: leaves that cannot hold Evidence (most fields are these), skipped without a walk
+_LEAVES = (str, int, float, bool, type(None), date)
+
+
+def _collect_evidence(obj: Any, out: list[Evidence]) -> None:
+    if isinstance(obj, _LEAVES):
+        return
     if isinstance(obj, Evidence):
-        yield obj
+        out.append(obj)
     elif isinstance(obj, BaseModel):
         for name in type(obj).model_fields:
-            yield from iter_evidence(getattr(obj, name))
+            _collect_evidence(getattr(obj, name), out)
     elif isinstance(obj, (list, tuple)):
         for item in obj:
-            yield from iter_evidence(item)
+            _collect_evidence(item, out)
     elif isinstance(obj, dict):
         for item in obj.values():
-            yield from iter_evidence(item)
+            _collect_evidence(item, out)
 
 
 def grounded_share(value: BaseModel) -> float | None:
