@@ -28,7 +28,7 @@ from typing import Any, Self
 from pydantic import BaseModel
 
 from summarizer.api import Extraction, Source, Summarizer
-from summarizer.errors import ConfigError, SummarizerError
+from summarizer.errors import ConfigError, SummarizerError, Usage
 from summarizer.inputs import Article, load_article
 from summarizer.schema import ExtractionMeta
 from summarizer.settings import EMBEDDED_MODEL_NAME
@@ -72,12 +72,14 @@ class ItemError:
 
     kind: str
     message: str
+    #: what the failed attempts spent at the endpoint (None: nothing was sent)
+    usage: Usage | None = None
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> ItemError:
         """Only our own messages are trusted not to echo keys; others give a class name."""
         if isinstance(exc, SummarizerError):
-            return cls(exc.kind, str(exc))
+            return cls(exc.kind, str(exc), exc.usage)
         return cls("internal", type(exc).__name__)
 
 
@@ -125,6 +127,10 @@ def cost_of(meta: ExtractionMeta, prices: Prices) -> float | None:
     if price is None:
         return None
     return (meta.usage.prompt_tokens * price[0] + meta.usage.completion_tokens * price[1]) / 1e6
+
+
+def _usd(usage: Usage, price: tuple[float, float]) -> float:
+    return (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1e6
 
 
 #: when :data:`DEFAULT_PRICES` was copied from OpenAI's price list; prices change
@@ -194,8 +200,8 @@ class Budget:
     """Stops starting new items once tokens or cost reach a cap.
 
     Items already running finish and count, so a run can overshoot by up to
-    ``concurrency`` items.  Cache hits are free.  Only successful extractions are
-    counted: a failed item's tokens are not reported by the extraction API.
+    ``concurrency`` items.  Cache hits are free.  A failed item counts what its
+    attempts spent (``ItemError.usage``).
     Shared safely by the worker threads (and tasks) of one run.
     """
 
@@ -220,9 +226,19 @@ class Budget:
     def add(self, meta: ExtractionMeta) -> None:
         if meta.cache_hit:
             return
-        cost = cost_of(meta, self.prices)
+        self._spend(
+            meta.usage.prompt_tokens, meta.usage.completion_tokens, cost_of(meta, self.prices)
+        )
+
+    def add_failed(self, usage: Usage, model: str) -> None:
+        """A failed item's attempts cost tokens too (re-asks, a cut-off answer)."""
+        price = price_for(model, self.prices)
+        cost = None if price is None else _usd(usage, price)
+        self._spend(usage.prompt_tokens, usage.completion_tokens, cost)
+
+    def _spend(self, prompt_tokens: int, completion_tokens: int, cost: float | None) -> None:
         with self._lock:
-            self.tokens_used += meta.usage.total_tokens
+            self.tokens_used += prompt_tokens + completion_tokens
             if cost is None:
                 self._unpriced = True  # cannot prove we are under a cost cap: fail closed
             else:
@@ -265,8 +281,9 @@ class Tally:
     just before the run starts.
     """
 
-    def __init__(self, prices: Prices | None = None) -> None:
+    def __init__(self, prices: Prices | None = None, model: str | None = None) -> None:
         self._prices: Prices = prices or {}
+        self._model = model  # prices failed items, which carry no metadata
         self._lock = threading.Lock()
         self._started = time.monotonic()
         self._totals = RunTotals(cost=0.0 if self._prices else None)
@@ -281,6 +298,14 @@ class Tally:
                 return
             if not result.ok:
                 t.failed += 1
+                spent = result.error.usage if result.error is not None else None
+                if spent is not None:  # failed attempts were paid for too
+                    t.requests += spent.requests
+                    t.prompt_tokens += spent.prompt_tokens
+                    t.completion_tokens += spent.completion_tokens
+                    if t.cost is not None:
+                        price = price_for(self._model or "", self._prices)
+                        t.cost = None if price is None else t.cost + _usd(spent, price)
                 return
             t.ok += 1
             meta = result.meta
@@ -302,9 +327,11 @@ class Tally:
             return RunTotals(**asdict(self._totals))
 
 
-def totals(results: Iterable[ItemResult], prices: Prices | None = None) -> RunTotals:
+def totals(
+    results: Iterable[ItemResult], prices: Prices | None = None, model: str | None = None
+) -> RunTotals:
     """Consume ``results`` and add them up (pass the live run to get its wall time)."""
-    tally = Tally(prices)
+    tally = Tally(prices, model)
     for result in results:
         tally.add(result)
     return tally.totals()
@@ -375,6 +402,13 @@ def _done(run: _Run, index: int, article: Article, key: str, ex: Extraction[Any]
     return ItemResult(index, article.source, key, ex.value, ex.meta, None)
 
 
+def _failed(run: _Run, index: int, article: Article, key: str | None, exc: Exception) -> ItemResult:
+    error = ItemError.from_exception(exc)
+    if run.budget is not None and error.usage is not None:
+        run.budget.add_failed(error.usage, run.summarizer.model_name)
+    return ItemResult(index, article.source, key, None, None, error)
+
+
 def _process(run: _Run, index: int, item: Item) -> ItemResult:
     """One item on a worker thread; every failure becomes a value."""
     prepared = _prepare(run, index, item)
@@ -388,7 +422,7 @@ def _process(run: _Run, index: int, item: Item) -> ItemResult:
             return ItemResult(index, article.source, key, None, None, None, skipped=True)
         ex = run.summarizer.extract(article, published=pub, schema=run.schema)
     except Exception as exc:  # noqa: BLE001 - one bad item must not end the batch
-        return ItemResult(index, article.source, key, None, None, ItemError.from_exception(exc))
+        return _failed(run, index, article, key, exc)
     return _done(run, index, article, key, ex)
 
 
@@ -408,7 +442,7 @@ async def _aprocess(run: _Run, sem: asyncio.Semaphore, index: int, item: Item) -
                 return ItemResult(index, article.source, key, None, None, None, skipped=True)
             ex = await run.summarizer.aextract(article, published=pub, schema=run.schema)
         except Exception as exc:  # noqa: BLE001 - CancelledError is not an Exception
-            return ItemResult(index, article.source, key, None, None, ItemError.from_exception(exc))
+            return _failed(run, index, article, key, exc)
         return _done(run, index, article, key, ex)
 
 

@@ -193,7 +193,7 @@ def summarize(
     stream: Any = (
         None if sink is not None else (out.open("w", encoding="utf-8") if out else sys.stdout)
     )
-    tally = Tally(run_prices)
+    tally = Tally(run_prices, model=model_name)
     budget_skips = 0
     records: list[tuple[int, dict[str, Any]]] = []
     try:

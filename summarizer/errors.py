@@ -7,12 +7,25 @@ never contain secrets: settings are rendered through :func:`repr`, which masks k
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+
+class Usage(NamedTuple):
+    """Tokens an attempt spent before it failed: a failed item still costs money, and
+    budgets and run totals must see it."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
 
 class SummarizerError(Exception):
     """Base class: anything the library raises on purpose."""
 
     #: short machine-readable tag, used in JSONL error records
     kind: str = "error"
+    #: what the failed call spent at the endpoint (None: nothing was sent)
+    usage: Usage | None = None
 
 
 class ConfigError(SummarizerError):

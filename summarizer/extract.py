@@ -25,11 +25,12 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
-from summarizer.errors import ExtractionError, TransportError
+from summarizer.errors import ExtractionError, SummarizerError, TransportError, Usage
 from summarizer.ground import GroundingContext, grounding
 from summarizer.settings import EndpointKind, Settings
 
 T = TypeVar("T", bound=BaseModel)
+E = TypeVar("E", bound=SummarizerError)
 
 
 @dataclass
@@ -365,6 +366,12 @@ def _request_kwargs(
     return kw
 
 
+def _spent(err: E, stats: CallStats) -> E:
+    """Attach what the call spent, so a failed item still counts against budgets."""
+    err.usage = Usage(stats.requests, stats.prompt_tokens, stats.completion_tokens)
+    return err
+
+
 def _fallback(
     exc: Exception,
     schema: type[T],
@@ -379,18 +386,24 @@ def _fallback(
 
     cause = exc.__cause__ or exc
     if isinstance(cause, openai.APIError):
-        raise TransportError(_describe_transport(cause)) from None
+        raise _spent(TransportError(_describe_transport(cause)), stats) from None
     if isinstance(exc, IncompleteOutputException) or isinstance(cause, IncompleteOutputException):
-        raise ExtractionError(
-            "the model's answer was cut off at max_tokens; raise Settings.max_tokens",
-            attempts=stats.requests,
+        raise _spent(
+            ExtractionError(
+                "the model's answer was cut off at max_tokens; raise Settings.max_tokens",
+                attempts=stats.requests,
+            ),
+            stats,
         ) from None
     if isinstance(exc, InstructorRetryException):
         if not isinstance(cause, (ValidationError, ValueError)):
             # the HTTP exchange worked but the body was not a usable completion
-            raise ExtractionError(
-                f"the endpoint's answer could not be read ({type(cause).__name__})",
-                attempts=stats.requests,
+            raise _spent(
+                ExtractionError(
+                    f"the endpoint's answer could not be read ({type(cause).__name__})",
+                    attempts=stats.requests,
+                ),
+                stats,
             ) from None
         attempts = exc.failed_attempts or []
         content = _content_of(attempts[-1].completion) if attempts else None
@@ -412,14 +425,20 @@ def _fallback(
                         + errors.splitlines()[0][:300]
                     ],
                 )
-        raise ExtractionError(
-            f"no valid answer after {len(attempts)} attempts: {errors.splitlines()[0][:300]}",
-            attempts=len(attempts),
-            last_errors=errors,
+        raise _spent(
+            ExtractionError(
+                f"no valid answer after {len(attempts)} attempts: {errors.splitlines()[0][:300]}",
+                attempts=len(attempts),
+                last_errors=errors,
+            ),
+            stats,
         ) from None
-    raise ExtractionError(
-        f"the endpoint's answer could not be read ({type(cause).__name__})",
-        attempts=stats.requests,
+    raise _spent(
+        ExtractionError(
+            f"the endpoint's answer could not be read ({type(cause).__name__})",
+            attempts=stats.requests,
+        ),
+        stats,
     ) from None
 
 

@@ -157,3 +157,24 @@ def test_no_secret_in_cache_or_errors(settings_for: Any, fake_server: Any, tmp_p
     cache_dir = Path(settings.cache_dir)
     blobs = [p.read_bytes() for p in cache_dir.rglob("*") if p.is_file()]
     assert blobs and not any(key.encode() in b for b in blobs)
+
+
+def test_a_failed_item_still_counts_what_it_spent(settings_for: Any, fake_server: Any) -> None:
+    """Two bad answers cost tokens: budgets and run totals must see them."""
+    from summarizer.batch import Budget, summarize_many, totals
+
+    script = Script([(200, {}, completion('{"relevance": "maybe", "summary": "x"}'), 0.0)])
+    url = fake_server(script)
+    budget = Budget(max_tokens_total=10**9)
+    with Summarizer(_settings(settings_for, url)) as s:
+        results = list(summarize_many([(ARTICLE, PUBLISHED)], summarizer=s, budget=budget))
+        model = s.model_name
+    (r,) = results
+    assert r.error is not None and r.error.kind == "extraction"
+    usage = json.loads(completion("x"))["usage"]
+    assert r.error.usage == (2, 2 * usage["prompt_tokens"], 2 * usage["completion_tokens"])
+    assert budget.tokens_used == 2 * (usage["prompt_tokens"] + usage["completion_tokens"])
+    t = totals(results, prices={model: (1.0, 2.0)}, model=model)
+    assert (t.failed, t.requests, t.completion_tokens) == (1, 2, 2 * usage["completion_tokens"])
+    expected = 2 * (usage["prompt_tokens"] * 1.0 + usage["completion_tokens"] * 2.0) / 1e6
+    assert t.cost is not None and abs(t.cost - expected) < 1e-12
