@@ -252,7 +252,7 @@ def _budget_skipped(result: Any) -> bool:
 
 def _run_summary(t: Any, model_name: str) -> str:
     """One line for stderr: what the run did and what it cost (cache hits are free;
-    tokens of failed items are not known to the batch and are not included)."""
+    failed items count the tokens their attempts spent)."""
     if t.cost is None:
         cost = f"cost unknown (no price for {model_name!r}; see --prices)"
     else:
