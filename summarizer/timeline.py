@@ -59,7 +59,12 @@ def _at(c: Claim) -> str:
     e = c.evidence
     if e is None:
         return ""
-    where = f" @{e.start}–{e.end}" if e.start is not None else " (quote not found in article)"
+    if e.start is not None:
+        where = f" @{e.start}–{e.end}"
+    elif e.status == "unchecked":  # a report loaded without its article: never grounded
+        where = " (quote not checked against the article)"
+    else:
+        where = " (quote not found in article)"
     if e.supported is False:
         where += " (the quote does not state this value)"
     return f' — "{e.quote}"{where}'
