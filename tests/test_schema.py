@@ -126,6 +126,7 @@ def test_quote_not_in_article_is_a_validation_error() -> None:
 
 def test_model_cannot_set_offsets_itself() -> None:
     data = _report(
+        operation_name="Red Valley",
         operation_evidence={
             "quote": "Operation Red Valley",
             "start": 0,
@@ -172,7 +173,7 @@ def test_summary_kept_to_three_sentences() -> None:
 
 
 def test_output_round_trips_without_regrounding() -> None:
-    data = _report(operation_evidence="Operation Red Valley")
+    data = _report(operation_name="Red Valley", operation_evidence="Operation Red Valley")
     with grounding(ARTICLE):
         r = OperationReport.model_validate(data)
     again = OperationReport.model_validate_json(r.model_dump_json())
@@ -270,3 +271,14 @@ def test_grammar_bounds_are_not_validation_rules() -> None:
     r = OperationReport.model_validate(_report(forces=many))
     assert len(r.forces) == MAX_ITEMS + 3
     assert request_schema(OperationReport)["$defs"]["Evidence"]["maxLength"] == 200
+
+
+def test_an_operation_report_without_facts_is_reasked_not_kept_strictly() -> None:
+    empty = _report()
+    with grounding(ARTICLE), pytest.raises(ValidationError, match="no fact is listed"):
+        OperationReport.model_validate(empty)
+    with grounding(ARTICLE, strict=False):  # after the last re-ask: kept as it came
+        assert OperationReport.model_validate(empty).forces == []
+    mention = _report(relevance="mentions_operation")
+    with grounding(ARTICLE):
+        assert OperationReport.model_validate(mention).relevance == "mentions_operation"
