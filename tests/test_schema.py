@@ -132,7 +132,7 @@ def test_model_cannot_set_offsets_itself() -> None:
             "start": 0,
             "end": 5,
             "status": "exact",
-        }
+        },
     )
     with grounding(ARTICLE):
         r = OperationReport.model_validate(data)
