@@ -123,14 +123,16 @@ def cost_of(meta: ExtractionMeta, prices: Prices) -> float | None:
     """USD for one extraction; a cache hit is free; ``None`` when the model has no price."""
     if meta.cache_hit:
         return 0.0
-    price = prices.get(meta.model)
+    return _cost(meta.usage.prompt_tokens, meta.usage.completion_tokens, meta.model, prices)
+
+
+def _cost(prompt_tokens: int, completion_tokens: int, model: str, prices: Prices) -> float | None:
+    """USD at the table's price for exactly ``model`` (``None`` when it has none): the one
+    lookup for successful and failed items alike."""
+    price = prices.get(model)
     if price is None:
         return None
-    return (meta.usage.prompt_tokens * price[0] + meta.usage.completion_tokens * price[1]) / 1e6
-
-
-def _usd(usage: Usage, price: tuple[float, float]) -> float:
-    return (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1e6
+    return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1e6
 
 
 #: when :data:`DEFAULT_PRICES` was copied from OpenAI's price list; prices change
@@ -232,8 +234,7 @@ class Budget:
 
     def add_failed(self, usage: Usage, model: str) -> None:
         """A failed item's attempts cost tokens too (re-asks, a cut-off answer)."""
-        price = price_for(model, self.prices)
-        cost = None if price is None else _usd(usage, price)
+        cost = _cost(usage.prompt_tokens, usage.completion_tokens, model, self.prices)
         self._spend(usage.prompt_tokens, usage.completion_tokens, cost)
 
     def _spend(self, prompt_tokens: int, completion_tokens: int, cost: float | None) -> None:
@@ -304,8 +305,13 @@ class Tally:
                     t.prompt_tokens += spent.prompt_tokens
                     t.completion_tokens += spent.completion_tokens
                     if t.cost is not None:
-                        price = price_for(self._model or "", self._prices)
-                        t.cost = None if price is None else t.cost + _usd(spent, price)
+                        cost = _cost(
+                            spent.prompt_tokens,
+                            spent.completion_tokens,
+                            self._model or "",
+                            self._prices,
+                        )
+                        t.cost = None if cost is None else t.cost + cost
                 return
             t.ok += 1
             meta = result.meta

@@ -480,14 +480,7 @@ class AliasTable:
 
     @classmethod
     def from_file(cls, path: str | Path) -> AliasTable:
-        p = Path(path)
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"alias table not found: {p}") from None
-        except ValueError as exc:
-            raise ConfigError(f"alias table {p} is not valid JSON: {exc}") from None
-        return cls.from_data(data)
+        return cls.from_data(_read_json(path, "alias table"))
 
     def canonical(self, name: str) -> str | None:
         key = operation_key(name) or (_key_of(_plain_words(name)),)
@@ -633,17 +626,22 @@ class LoadedReports:
     skipped: list[str] = field(default_factory=list)
 
 
+def _read_json(path: str | Path, what: str) -> Any:
+    """A user-supplied JSON file; a missing file is an input error, bad JSON a config one."""
+    p = Path(path)
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{what} not found: {p}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{what} {p} is not valid JSON: {exc}") from None
+
+
 def _manifest(path: str | Path | None) -> dict[str, dict[str, Any]]:
     """Stem -> {published, outlet} from an examples-style manifest (list or mapping)."""
     if path is None:
         return {}
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"manifest not found: {p}") from None
-    except ValueError as exc:
-        raise ConfigError(f"manifest {p} is not valid JSON: {exc}") from None
+    data = _read_json(path, "manifest")
     rows: list[dict[str, Any]] = []
     if isinstance(data, list):
         rows = [r for r in data if isinstance(r, dict) and "file" in r]
