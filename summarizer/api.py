@@ -54,6 +54,22 @@ class Extraction(Generic[T]):
     value: T
     meta: ExtractionMeta
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the inline review of the report (summarizer.display)."""
+        from summarizer.display import extraction_html
+
+        return extraction_html(self)
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    """An item as a provider batch sees it (:meth:`Summarizer.pending_request`)."""
+
+    key: str
+    #: the request body a live call would send first; None when the cache answers
+    body: dict[str, Any] | None
+    cached: Extraction[Any] | None
+
 
 @dataclass(frozen=True)
 class _Job:
@@ -217,7 +233,7 @@ class Summarizer:
         self._base_url: str | None = settings.base_url
         self._patched: dict[bool, Any] = {}
         self._clients: list[Any] = []
-        self._cache = ResponseCache(settings.resolved_cache_dir) if settings.use_cache else None
+        self._cache = ResponseCache.for_settings(settings) if settings.use_cache else None
         # jobs item_key prepared, for the extract of the same Article that follows it
         self._prepared: dict[tuple[Any, ...], _Job] = {}
         self._prepared_lock = threading.Lock()
@@ -307,7 +323,7 @@ class Summarizer:
                 self._clients.append(client)
                 wrap: Any = extract.async_transport_create if is_async else extract.transport_create
                 self._patched[is_async] = extract.instructor_create(
-                    wrap(self.settings, client.chat.completions.create),
+                    wrap(self.settings, extract.chat_completions(client)),
                     extract.mode_for(self.settings),
                     is_async=is_async,
                 )
@@ -699,6 +715,62 @@ class Summarizer:
     ) -> T:
         ex = await self.aextract(source, published=published, schema=schema, prompt=prompt)
         return ex.value
+
+    # ------------------------------------------------------------------ provider batches
+    def pending_request(
+        self,
+        source: Source,
+        *,
+        published: date | None = None,
+        schema: type[BaseModel] | None = None,
+        prompt: Prompt | str | Path | None = None,
+    ) -> PendingRequest:
+        """The item's key and the ``/chat/completions`` body :meth:`extract` would send
+        first, or the cached extraction instead of a body; nothing is sent and no
+        server is started (a provider batch file is made of these bodies)."""
+        job, hit = self._lookup(source, published, schema, prompt)
+        if hit is not None:
+            return PendingRequest(job.key, None, hit)
+        body = extract.request_body(self.settings, self.model_name, job.schema, job.messages)
+        return PendingRequest(job.key, body, None)
+
+    def extract_completion(
+        self,
+        source: Source,
+        completion: dict[str, Any],
+        *,
+        published: date | None = None,
+        schema: type[T] | None = None,
+        prompt: Prompt | str | Path | None = None,
+        key: str | None = None,
+        lenient: bool = False,
+    ) -> Extraction[T]:
+        """What :meth:`extract` returns when the model's first answer is ``completion``
+        (a chat-completion body obtained elsewhere: a provider batch's output line).
+        It is validated like a live first answer (strict grounding; no re-ask, so a
+        failure is an ``ExtractionError`` unless ``lenient``), then resolved and cached
+        under the same key, so a later :meth:`extract` of the input is a cache hit.  An
+        input already cached gives the cached extraction (collecting twice is
+        harmless).  ``key`` is the key the completion was asked under: if the input or
+        the settings no longer give it, ``ConfigError``."""
+        job, hit = self._lookup(source, published, schema, prompt)
+        if key is not None and job.key != key:
+            raise ConfigError(
+                "this input no longer gives the key its answer was asked under "
+                "(the article, its date, the prompt, the schema or the settings changed)"
+            )
+        if hit is not None:
+            return cast(Extraction[T], hit)
+        answer = extract.answer_completion(
+            self.settings,
+            self.model_name,
+            job.schema,
+            job.messages,
+            job.source,
+            completion,
+            lenient=lenient,
+        )
+        return cast(Extraction[T], self._store(job, answer))
 
 
 def summarize(

@@ -35,6 +35,10 @@ def prompts_dir() -> Path:
     raise ConfigError("prompt templates are missing from this installation")
 
 
+#: a template placeholder for the schema, ``$schema`` or ``${schema}``
+_SHOWS_SCHEMA = re.compile(r"\$(?:schema\b|\{schema\})")
+
+
 @dataclass(frozen=True)
 class Prompt:
     name: str
@@ -56,7 +60,10 @@ class Prompt:
         values = {
             "article": article,
             "published": published.isoformat() if published else "unknown",
-            "schema": json.dumps(schema, separators=(",", ":")) if schema is not None else "",
+            # rendered only for a template that shows it (the operation prompt does not)
+            "schema": json.dumps(schema, separators=(",", ":"))
+            if schema is not None and _SHOWS_SCHEMA.search(self.system + self.user)
+            else "",
         }
         return [
             {"role": "system", "content": Template(self.system).safe_substitute(values)},

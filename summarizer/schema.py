@@ -15,14 +15,13 @@ The library fills computed fields in validators, from the article held by
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -574,11 +573,11 @@ class OperationReport(_Model):
         return to_html(self, text)
 
     def _repr_html_(self) -> str:
-        """Notebook display: the review page in a sandboxed frame."""
-        if self._article is None:
-            return f"<pre>{html.escape(self.model_dump_json(indent=2))}</pre>"
-        page = html.escape(self.to_html(), quote=True)
-        return f'<iframe srcdoc="{page}" style="width:100%;height:560px;border:1px solid #ccc">'
+        """Notebook display, inline: the article with highlighted quotes beside the facts,
+        or a compact fact table when the article is not known (summarizer.display)."""
+        from summarizer.display import report_html
+
+        return report_html(self)
 
     def evidence_items(self) -> list[Evidence]:
         """Every Evidence in the report, in document order of the fields."""
@@ -662,13 +661,34 @@ def grounded_share(value: BaseModel) -> float | None:
     return round(found / len(items), 4)
 
 
+def require_all(schema: Any) -> Any:
+    """The same JSON Schema with every property of every object required.
+
+    A grammar-constrained model (llama.cpp) may skip any optional key, and a small
+    one skips straight from ``relevance`` to ``summary``, leaving every fact out.
+    Required keys make it write ``"forces": [`` before it may move on; an empty list
+    or ``null`` is still a valid answer.  OpenAI's strict mode asks the same of a
+    schema.  Validation is unchanged: a missing key still takes its default.
+    """
+    if isinstance(schema, dict):
+        out = {k: require_all(v) for k, v in schema.items()}
+        props = schema.get("properties")
+        if isinstance(props, dict) and schema.get("type", "object") == "object":
+            out["required"] = list(props)
+        return out
+    if isinstance(schema, list):
+        return [require_all(v) for v in schema]
+    return schema
+
+
 @lru_cache(maxsize=64)
 def request_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """What the model is asked to produce (library-computed fields hidden).
+    """What the model is asked to produce (library-computed fields hidden, every key
+    required: see :func:`require_all`).
 
     Built once per schema class (it costs milliseconds and every article needs it);
     the dict is shared, so callers must not mutate it."""
-    return model.model_json_schema(mode="validation")
+    return cast(dict[str, Any], require_all(model.model_json_schema(mode="validation")))
 
 
 def output_schema(model: type[BaseModel]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from summarizer import extract
 from summarizer.clean import clean_page
 from summarizer.ground import GroundingContext, grounding
 from summarizer.prompts import load_prompt
-from summarizer.schema import OperationReport, request_schema
+from summarizer.schema import OperationReport, request_schema, require_all
 from tests.conftest import EXAMPLES, ROOT
 
 STEM = "sahel_border_sweep"  # its recorded answer has quotes that are not in the article
@@ -95,7 +95,20 @@ def _both(outcomes: list[Any], max_retries: int, is_async: bool) -> tuple[Any, .
         lean = extract.instructor_create(ours, "JSON_SCHEMA", is_async=False)
     a = _run(patched, max_retries, GroundingContext(page.main.text, PUBLISHED), is_async)
     b = _run(lean, max_retries, GroundingContext(page.main.text, PUBLISHED), is_async)
+    _expect_required_keys(theirs, ours)
     return theirs, ours, a, b, page.main.text
+
+
+def _expect_required_keys(theirs: Script, ours: Script) -> None:
+    """The one intended difference: our request schema requires every key (see
+    ``schema.require_all``); with that applied to instructor's, the requests match."""
+    for req in ours.requests:
+        sent = req["response_format"]["json_schema"]["schema"]
+        assert sent["required"] == list(sent["properties"])
+    for req in theirs.requests:
+        js = req["response_format"]["json_schema"]
+        assert js["schema"]["required"] != list(js["schema"]["properties"])
+        js["schema"] = require_all(js["schema"])
 
 
 @pytest.mark.parametrize("is_async", [False, True])
@@ -161,7 +174,9 @@ def test_the_prepared_model_renders_the_schema_instructor_sends() -> None:
     assert prepared is extract.prepared_model(OperationReport)  # built once
     fresh = instructor.v2.core.response_model.prepare_response_model(OperationReport)
     assert prepared.__name__ == fresh.__name__ == "OperationReport"
-    assert prepared.model_json_schema() == fresh.model_json_schema()
+    # instructor's rendering with every key required, which is the request view
+    assert prepared.model_json_schema() == require_all(fresh.model_json_schema())
+    assert prepared.model_json_schema() == request_schema(OperationReport)
     rendered = prepared.model_json_schema()
     rendered["title"] = "changed"  # a copy each time: callers may mutate it
     assert prepared.model_json_schema()["title"] == "OperationReport"

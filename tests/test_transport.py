@@ -38,6 +38,8 @@ class Script:
         self.steps = steps
         self.seen: list[float] = []
         self.bodies: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.paths: list[str] = []
 
 
 @pytest.fixture
@@ -54,6 +56,8 @@ def fake_server() -> Iterator[Any]:
                 script.seen.append(time.monotonic())
                 length = int(self.headers.get("content-length", 0))
                 script.bodies.append(json.loads(self.rfile.read(length)))
+                script.headers.append({k.lower(): v for k, v in self.headers.items()})
+                script.paths.append(self.path)
                 status, headers, body, delay = script.steps[min(n, len(script.steps) - 1)]
                 time.sleep(delay)
                 try:
@@ -171,3 +175,36 @@ def test_secret_never_in_error_message(settings_for: Any, fake_server: Any) -> N
         with pytest.raises(TransportError) as info:
             s.summarize(ARTICLE, published=PUBLISHED)
         assert key not in str(info.value) and key not in repr(s.settings)
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_the_request_carries_the_key_and_only_the_chat_parameters(
+    settings_for: Any, fake_server: Any, is_async: bool
+) -> None:
+    """``extract.chat_completions`` posts without the SDK's parameter transform: the
+    key must still go out as a bearer token, to the chat path, with the plain body."""
+    import asyncio
+
+    script = Script([(200, {}, recorded_body(), 0.0)])
+    url = fake_server(script)
+    key = "sk-transport-test-0123456789abcdef"
+    settings = settings_for(base_url=url, api_key=key, max_reasks=0, use_cache=False)
+    with Summarizer(settings) as s:
+        if is_async:
+            report = asyncio.run(s.asummarize(ARTICLE, published=PUBLISHED))
+        else:
+            report = s.summarize(ARTICLE, published=PUBLISHED)
+    assert report.extraction is not None and report.extraction.usage.requests == 1
+    assert script.paths == ["/v1/chat/completions"]
+    assert script.headers[0]["authorization"] == f"Bearer {key}"
+    assert script.headers[0]["content-type"] == "application/json"
+    body = script.bodies[0]
+    assert set(body) == {
+        "model",
+        "messages",
+        "temperature",
+        "max_tokens",
+        "seed",
+        "response_format",
+    }
+    assert [m["role"] for m in body["messages"]] == ["system", "user"]
