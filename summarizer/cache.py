@@ -1,26 +1,40 @@
-"""Response cache on ``diskcache``: JSON strings only, keyed by everything that
-changes the answer.
+"""Response cache: JSON strings only, keyed by everything that changes the answer.
 
-diskcache keeps its index in SQLite, so several processes can share one directory.
-Values are stored as ``str`` (never pickled objects) and are re-validated by the
-caller on read; anything that fails is treated as a miss.
+The answers live in a :class:`CacheBackend`, a plain ``str -> str`` store.  The
+default, :class:`DiskBackend`, is ``diskcache`` (its index is SQLite, so several
+processes on one machine share one directory); :class:`RedisBackend` is a Redis
+server that several machines share (``Settings.cache_url``).  Values are stored as
+``str`` (never pickled objects) and are re-validated by the caller on read; anything
+that fails is treated as a miss.  A shared server that cannot be reached is a miss
+too (and a write to it is dropped), with one warning per outage: an outage of the
+server never fails a run.
 
 ``responses/`` holds the answers (with the alignments of their quotes); ``inputs/``
 is an :class:`InputIndex` of derived data that lets a rerun find an answer without
-cleaning the page again.
+cleaning the page again (always on the local disk: it only saves work).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
+import logging
 import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from summarizer.errors import CacheError
+from summarizer.errors import CacheError, ConfigError
+
+if TYPE_CHECKING:
+    from summarizer.settings import Settings
+
+log = logging.getLogger(__name__)
 
 #: bump when the stored entry layout changes
 CACHE_FORMAT = 1
@@ -57,9 +71,56 @@ def cache_key(parts: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class CacheStats:
-    directory: Path
+    #: the diskcache directory; None for a server
+    directory: Path | None
     entries: int
+    #: bytes stored (diskcache: on disk; Redis: the values' length)
     size_bytes: int
+    backend: str = "diskcache"
+    #: where the answers are, secret-free (a server's URL has its password masked)
+    location: str = ""
+
+
+def mask_url(url: str) -> str:
+    """``url`` as it may be shown (repr, logs, errors, ``cache info``): the password in
+    its user part or in a ``password=`` query parameter replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, host = netloc.rsplit("@", 1)
+            user, has_password, _ = userinfo.partition(":")
+            # a user part with no colon may be a password written in the wrong place
+            netloc = f"{user}:***@{host}" if has_password else f"***@{host}"
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            query = urlencode(
+                [(k, "***" if "password" in k.lower() else v) for k, v in pairs], safe="*"
+            )
+        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    except ValueError:
+        return "<unparseable cache URL>"
+
+
+class CacheBackend(Protocol):
+    """Where answers are kept: a ``str -> str`` store.  Store failures raise
+    :class:`CacheError` with a secret-free message; ``remote`` says whether they are
+    transient (a server: the caller takes them as misses) or not (a local directory)."""
+
+    remote: bool
+
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str, ttl: float | None = None) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def stats(self) -> CacheStats: ...
+
+    def clear(self) -> int: ...
+
+    def close(self) -> None: ...
 
 
 #: the input index is emptied when opened beyond this size
@@ -127,35 +188,299 @@ class InputIndex:
             self._cache = None
 
 
-class ResponseCache:
-    """A thin, typed face on ``diskcache.Cache``; created lazily, private (0700)."""
+class DiskBackend:
+    """``diskcache`` in a private (0700) directory, opened on first use.  A corrupt
+    entry or a locked file reads as a miss; a directory that cannot be opened, or a
+    write that fails, is a :class:`CacheError` (a local misconfiguration to fix)."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory) / "responses"
+    remote = False
+
+    def __init__(self, directory: Path, *, size_limit: int = 2**32) -> None:
+        self.directory = Path(directory)
+        self._size_limit = size_limit
         self._cache: Any = None
+        self._lock = threading.Lock()
+
+    def open(self) -> Any:
+        """The ``diskcache.Cache`` itself."""
+        if self._cache is None:
+            with self._lock:
+                if self._cache is None:
+                    import diskcache  # deferred: keeps `import summarizer` fast
+
+                    try:
+                        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+                        os.chmod(self.directory, 0o700)
+                        self._cache = diskcache.Cache(
+                            str(self.directory), size_limit=self._size_limit
+                        )
+                    except Exception as exc:  # noqa: BLE001 - sqlite3 errors are not OSError
+                        raise CacheError(f"cannot open cache at {self.directory}: {exc}") from None
+        return self._cache
+
+    def get(self, key: str) -> str | None:
+        cache = self.open()
+        try:
+            raw = cache.get(key)
+        except Exception:  # noqa: BLE001 - a corrupt entry or a locked file is just a miss
+            return None
+        return raw if isinstance(raw, str) else None
+
+    def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        cache = self.open()
+        try:
+            cache.set(key, value, expire=ttl)
+        except Exception as exc:  # noqa: BLE001 - sqlite3 errors are not OSError
+            raise CacheError(f"cannot write to cache at {self.directory}: {exc}") from None
+
+    def delete(self, key: str) -> None:
+        self.open().delete(key)
+
+    def stats(self) -> CacheStats:
+        c = self.open()
+        return CacheStats(self.directory, len(c), int(c.volume()), "diskcache", str(self.directory))
+
+    def clear(self) -> int:
+        return int(self.open().clear())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._cache is not None:
+                self._cache.close()
+                self._cache = None
+
+
+#: URL schemes :class:`RedisBackend` accepts (``unix://`` is a local socket path)
+REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
+
+
+class RedisBackend:
+    """A Redis server several machines share.  Keys are namespaced
+    ``summarizer:v{CACHE_FORMAT}:<namespace>:<key>`` so the cache can share a database
+    with other data and a layout change never reads old entries; ``clear`` deletes only
+    that namespace.  Values may expire (``ttl``).
+
+    Every failure is a :class:`CacheError` whose message carries the URL with its
+    password masked and no server reply that echoes it.  After a connection failure
+    the server is left alone for ``cooldown`` seconds (calls fail at once), so a dead
+    or unreachable server costs a run one timeout, not one per item.
+    """
+
+    remote = True
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        namespace: str = "responses",
+        timeout: float = 2.0,
+        cooldown: float = 10.0,
+    ) -> None:
+        self.location = mask_url(url)
+        scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+        if scheme not in REDIS_SCHEMES:
+            raise ConfigError(
+                f"cache_url must start with redis://, rediss:// or unix://, got {self.location}"
+            )
+        if not namespace.replace("_", "").isalnum():
+            raise ValueError(f"namespace must be letters, digits and _: {namespace!r}")
+        if importlib.util.find_spec("redis") is None:
+            raise ConfigError(
+                "a Redis cache_url needs the 'redis' package: pip install 'summarizer[scale]'"
+            )
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        self.prefix = f"summarizer:v{CACHE_FORMAT}:{namespace}:"
+        self._secrets = _url_secrets(url)
+        self._cooldown = cooldown
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+        try:
+            # one quick retry (a pooled connection the server closed), not redis-py's
+            # default ten with back-off: a miss is cheaper than waiting
+            self._client: Any = redis.Redis.from_url(
+                url,
+                decode_responses=True,
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+                retry=Retry(NoBackoff(), 1),
+                health_check_interval=30,
+            )
+        except (ValueError, TypeError, redis.RedisError) as exc:
+            raise ConfigError(f"bad cache_url {self.location}: {self._scrub(exc)}") from None
+        self._connection_errors: tuple[type[BaseException], ...] = (
+            redis.ConnectionError,
+            redis.TimeoutError,
+            OSError,
+        )
+
+    def __repr__(self) -> str:
+        return f"RedisBackend({self.location!r}, prefix={self.prefix!r})"
+
+    def __reduce__(self) -> Any:
+        # it holds the password: not something to ship or store by accident
+        raise TypeError("a RedisBackend is not picklable; ship Settings and open it there")
+
+    def _scrub(self, exc: BaseException) -> str:
+        message = f"{type(exc).__name__}: {exc}"
+        for secret in self._secrets:
+            message = message.replace(secret, "***")
+        return message[:300]
+
+    def _call(self, op: str, fn: Any) -> Any:
+        if time.monotonic() < self._down_until:
+            raise CacheError(f"redis cache at {self.location} is unreachable (backing off)")
+        try:
+            return fn(self._client)
+        except Exception as exc:  # noqa: BLE001 - every redis failure becomes a CacheError
+            if isinstance(exc, self._connection_errors):
+                with self._lock:
+                    self._down_until = time.monotonic() + self._cooldown
+            message = f"redis cache at {self.location}: {op} failed: {self._scrub(exc)}"
+        raise CacheError(message)  # outside the except: no chained exception to print
+
+    def get(self, key: str) -> str | None:
+        raw = self._call("read", lambda r: r.get(self.prefix + key))
+        return raw if isinstance(raw, str) else None
+
+    def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        px = max(1, round(ttl * 1000)) if ttl is not None else None
+        self._call("write", lambda r: r.set(self.prefix + key, value, px=px))
+
+    def delete(self, key: str) -> None:
+        self._call("delete", lambda r: r.delete(self.prefix + key))
+
+    def _keys(self, r: Any) -> Any:
+        """This namespace's keys in batches (SCAN, never KEYS: the server stays free)."""
+        batch: list[str] = []
+        for key in r.scan_iter(match=self.prefix + "*", count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def stats(self) -> CacheStats:
+        def count(r: Any) -> tuple[int, int]:
+            entries = size = 0
+            for batch in self._keys(r):
+                pipe = r.pipeline(transaction=False)
+                for key in batch:
+                    pipe.strlen(key)
+                size += sum(int(n) for n in pipe.execute())
+                entries += len(batch)
+            return entries, size
+
+        entries, size = self._call("stats", count)
+        return CacheStats(None, entries, size, "redis", f"{self.location} {self.prefix}*")
+
+    def clear(self) -> int:
+        def remove(r: Any) -> int:
+            return sum(int(r.unlink(*batch)) for batch in list(self._keys(r)))
+
+        return int(self._call("clear", remove))
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._client.close()
+
+
+def _url_secrets(url: str) -> tuple[str, ...]:
+    """The password parts of ``url``, raw and percent-decoded, to scrub from messages."""
+    from urllib.parse import unquote
+
+    found: list[str] = []
+    with contextlib.suppress(ValueError):
+        parts = urlsplit(url)
+        if "@" in parts.netloc:
+            userinfo = parts.netloc.rsplit("@", 1)[0]
+            found.append(userinfo.partition(":")[2] or userinfo)
+        found += [v for k, v in parse_qsl(parts.query) if "password" in k.lower()]
+    return tuple(s for v in found if v for s in {v, unquote(v)} if len(s) >= 3)
+
+
+class ResponseCache:
+    """JSON answers over a :class:`CacheBackend` (``diskcache`` in ``directory/responses``
+    unless another is given), and the local :class:`InputIndex`.
+
+    A remote backend's failure is a miss on read and a dropped write, logged as one
+    warning per outage (then at debug level until it answers again).
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        backend: CacheBackend | None = None,
+        ttl: float | None = None,
+    ) -> None:
+        #: the diskcache directory (read when the default backend is first opened)
+        self.directory = Path(directory) / "responses"
+        self.ttl = ttl
+        self._backend = backend
+        self._lock = threading.Lock()
+        self._failing = False
         #: prepared inputs -> their answer's key (derived, see :class:`InputIndex`)
         self.index = InputIndex(Path(directory) / "inputs")
 
-    def _open(self) -> Any:
-        if self._cache is None:
-            import diskcache  # deferred: keeps `import summarizer` fast
+    @classmethod
+    def for_settings(cls, settings: Settings) -> ResponseCache:
+        """The cache ``settings`` name: Redis when ``cache_url`` is set, else diskcache in
+        ``cache_dir``.  A bad URL or a missing ``redis`` package is a ConfigError now, not
+        a miss per item later."""
+        backend: CacheBackend | None = None
+        if settings.cache_url is not None:
+            backend = RedisBackend(settings.cache_url.get_secret_value())
+        return cls(settings.resolved_cache_dir, backend=backend, ttl=settings.cache_ttl)
 
-            try:
-                self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-                os.chmod(self.directory, 0o700)
-                self._cache = diskcache.Cache(str(self.directory), size_limit=2**32)
-            except Exception as exc:  # noqa: BLE001 - sqlite3 errors are not OSError
-                raise CacheError(f"cannot open cache at {self.directory}: {exc}") from None
-        return self._cache
+    @property
+    def backend(self) -> CacheBackend:
+        if self._backend is None:
+            with self._lock:
+                if self._backend is None:
+                    self._backend = DiskBackend(self.directory)
+        return self._backend
+
+    def _open(self) -> Any:
+        """The raw ``diskcache.Cache`` of the default backend (tests and tools)."""
+        backend = self.backend
+        if not isinstance(backend, DiskBackend):
+            raise TypeError(f"not a diskcache backend: {backend!r}")
+        return backend.open()
+
+    def _degraded(self, exc: CacheError) -> None:
+        with self._lock:
+            first, self._failing = not self._failing, True
+        level = logging.WARNING if first else logging.DEBUG
+        log.log(level, "%s; going on without the shared cache (misses)", exc)
+
+    def _recovered(self) -> None:
+        if self._failing:
+            with self._lock:
+                was, self._failing = self._failing, False
+            if was:
+                log.warning("the shared cache answers again: %s", self.location)
+
+    @property
+    def location(self) -> str:
+        """Where the answers are, secret-free."""
+        backend = self.backend
+        return str(getattr(backend, "location", None) or self.directory)
 
     def get(self, key: str) -> dict[str, Any] | None:
+        backend = self.backend
         try:
-            raw = self._open().get(key)
-        except CacheError:
-            raise
-        except Exception:  # noqa: BLE001 - a corrupt entry or a locked file is just a miss
+            raw = backend.get(key)
+        except CacheError as exc:
+            if not backend.remote:
+                raise
+            self._degraded(exc)
             return None
-        if not isinstance(raw, str):
+        self._recovered()
+        if raw is None:
             return None
         try:
             value = json.loads(raw)
@@ -164,21 +489,27 @@ class ResponseCache:
         return value if isinstance(value, dict) else None
 
     def set(self, key: str, value: dict[str, Any]) -> None:
-        self._open().set(key, json.dumps(value, separators=(",", ":")))
+        backend = self.backend
+        try:
+            backend.set(key, json.dumps(value, separators=(",", ":")), self.ttl)
+        except CacheError as exc:
+            if not backend.remote:
+                raise
+            self._degraded(exc)
+            return
+        self._recovered()
 
     def delete(self, key: str) -> None:
-        self._open().delete(key)
+        self.backend.delete(key)
 
     def stats(self) -> CacheStats:
-        c = self._open()
-        return CacheStats(self.directory, len(c), int(c.volume()))
+        return self.backend.stats()
 
     def clear(self) -> int:
         self.index.clear()
-        return int(self._open().clear())
+        return self.backend.clear()
 
     def close(self) -> None:
         self.index.close()
-        if self._cache is not None:
-            self._cache.close()
-            self._cache = None
+        if self._backend is not None:
+            self._backend.close()

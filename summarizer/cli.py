@@ -37,6 +37,11 @@ local_app = typer.Typer(no_args_is_help=True, help="Manage a long-lived embedded
 cache_app = typer.Typer(no_args_is_help=True, help="Inspect or clear the response cache.")
 app.add_typer(local_app, name="local")
 app.add_typer(cache_app, name="cache")
+batch_app = typer.Typer(
+    no_args_is_help=True,
+    help="Provider batch jobs (OpenAI Batch API: half price, answered within 24 h).",
+)
+app.add_typer(batch_app, name="batch")
 
 #: exit code after Ctrl-C (128 + SIGINT, as shells report it)
 EXIT_INTERRUPTED = 130
@@ -49,6 +54,17 @@ class Format(StrEnum):
     json = "json"
     jsonl = "jsonl"
     markdown = "markdown"
+    csv = "csv"
+    parquet = "parquet"
+
+
+class Table(StrEnum):
+    """What ``--format csv|parquet`` writes (see :mod:`summarizer.tables`)."""
+
+    reports = "reports"
+    outcomes = "outcomes"
+    forces = "forces"
+    events = "events"
 
 
 def _version(value: bool) -> None:
@@ -134,8 +150,16 @@ def summarize(
             "completion tokens]}; overrides a small built-in table of OpenAI list prices.",
         ),
     ] = None,
+    table_name: Annotated[
+        Table | None,
+        typer.Option(
+            "--table",
+            help="With --format csv|parquet: one row per report (default; failed items "
+            "included, with status and error), outcome, force or ACLED-style event.",
+        ),
+    ] = None,
 ) -> None:
-    """Summarize articles into OperationReport JSON, JSONL or markdown.
+    """Summarize articles into OperationReport JSON, JSONL, markdown, CSV or Parquet.
 
     With ``--format jsonl --out FILE`` each finished item is appended at once, and a
     rerun skips items already in FILE with the same content and settings.  A budget
@@ -155,6 +179,11 @@ def summarize(
     from summarizer.errors import ConfigError
 
     pub = _parse_date(published)
+    tabular = fmt in (Format.csv, Format.parquet)
+    if tabular:
+        _check_table_output(fmt, out)
+    elif table_name is not None:
+        raise typer.BadParameter("needs --format csv or parquet", param_hint="--table")
     sources = list(expand_inputs(inputs))
     if not sources:
         raise typer.BadParameter("no input files matched", param_hint="INPUTS")
@@ -191,7 +220,11 @@ def summarize(
     # other has finished since (and JsonlSink never records an item twice)
     skip: Any = sink if sink is not None else frozenset()
     stream: Any = (
-        None if sink is not None else (out.open("w", encoding="utf-8") if out else sys.stdout)
+        None
+        if sink is not None or fmt is Format.parquet
+        else (
+            out.open("w", encoding="utf-8", newline="" if tabular else None) if out else sys.stdout
+        )
     )
     tally = Tally(run_prices, model=model_name)
     budget_skips = 0
@@ -229,6 +262,10 @@ def summarize(
             single = len(ordered) == 1 and ordered[0]["status"] == "ok"
             payload: Any = ordered[0]["report"] if single else ordered
             stream.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        elif tabular:
+            _write_table(
+                [r for _, r in sorted(records, key=lambda x: x[0])], fmt, table_name, stream, out
+            )
     except KeyboardInterrupt:
         typer.echo("interrupted; finished items were written", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -244,6 +281,38 @@ def summarize(
         raise typer.Exit(3)
     if t.failed:
         raise typer.Exit(1)
+
+
+def _check_table_output(fmt: Format, out: Path | None) -> None:
+    """Before any token is spent: the ``tables`` extra is there, Parquet has a file."""
+    from summarizer.errors import ConfigError
+    from summarizer.tables import require_pandas
+
+    if fmt is Format.parquet and out is None:
+        raise typer.BadParameter("Parquet is binary: give --out FILE.parquet", param_hint="--out")
+    try:
+        require_pandas()
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _write_table(
+    records: list[dict[str, Any]], fmt: Format, table: Table | None, stream: Any, out: Path | None
+) -> None:
+    """The run as one table; failed items are rows of the reports table (status, error)."""
+    from summarizer.tables import frame, write_table
+
+    name = (table or Table.reports).value
+    target: Any = stream if stream is not None else out
+    write_table(frame(records, name), target, "parquet" if fmt is Format.parquet else "csv")
+    failed = sum(r["status"] != "ok" for r in records)
+    if failed and name != "reports":
+        typer.echo(
+            f"{failed} item(s) without a report have no rows in the {name} table "
+            "(--table reports lists them with their error)",
+            err=True,
+        )
 
 
 def _budget_skipped(result: Any) -> bool:
@@ -568,13 +637,19 @@ def local_status() -> None:
 def cache_info() -> None:
     """Where the cache is, how many answers it holds, how big it is."""
     from summarizer.cache import ResponseCache
+    from summarizer.errors import SummarizerError
 
-    s = _settings()
-    stats = ResponseCache(s.resolved_cache_dir).stats()
+    try:
+        stats = ResponseCache.for_settings(_settings()).stats()
+    except SummarizerError as exc:  # an unreachable Redis, a bad URL (password masked)
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(
         json.dumps(
             {
-                "directory": str(stats.directory),
+                "backend": stats.backend,
+                "location": stats.location,
+                "directory": None if stats.directory is None else str(stats.directory),
                 "entries": stats.entries,
                 "size_bytes": stats.size_bytes,
             },
@@ -587,9 +662,230 @@ def cache_info() -> None:
 def cache_clear() -> None:
     """Delete every cached answer (the embedded model file is kept)."""
     from summarizer.cache import ResponseCache
+    from summarizer.errors import SummarizerError
 
-    n = ResponseCache(_settings().resolved_cache_dir).clear()
+    try:
+        n = ResponseCache.for_settings(_settings()).clear()
+    except SummarizerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"removed {n} entries")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind (loopback).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
+    api_key_env: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key-env",
+            help="Require the API key held in this environment variable (never pass a key "
+            "on the command line). Default: SUMMARIZER_SERVE_API_KEY, if set.",
+        ),
+    ] = None,
+    max_body_bytes: Annotated[
+        int | None, typer.Option(min=1024, help="Largest request body (413 above it).")
+    ] = None,
+    max_batch_items: Annotated[
+        int | None, typer.Option(min=1, help="Most articles in one batch request.")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(min=0.001, help="Seconds per request (504 after it).")
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, help="Articles in flight over all requests (1 embedded, 4 remote)."),
+    ] = None,
+) -> None:
+    """Serve POST /v1/reports, GET /v1/health and GET /v1/version (the 'serve' extra)."""
+    try:
+        import uvicorn
+
+        from summarizer import serve as service
+    except ImportError as exc:
+        typer.echo(f"error: {exc.name} is missing: pip install 'summarizer[serve]'", err=True)
+        raise typer.Exit(2) from None
+    from pydantic import ValidationError
+
+    from summarizer.errors import ConfigError
+
+    try:
+        config = service.ServeConfig.from_env(
+            api_key_env=api_key_env or service.API_KEY_ENV,
+            require_key=api_key_env is not None,
+            host=host,
+            port=port,
+            max_body_bytes=max_body_bytes,
+            max_batch_items=max_batch_items,
+            request_timeout_s=timeout,
+            concurrency=concurrency,
+        )
+        web_app = service.create_app(_settings(), config)
+    except ValidationError as exc:  # its text would echo the values
+        typer.echo(f"error: {service.validation_summary(exc)}", err=True)
+        raise typer.Exit(2) from None
+    except (ConfigError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if config.api_key is None and host not in {"127.0.0.1", "localhost", "::1"}:
+        typer.echo(f"warning: serving on {host} without an API key (--api-key-env)", err=True)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            web_app, host=host, port=port, server_header=False, timeout_graceful_shutdown=30
+        )
+    )
+    # uvicorn stops on SIGINT/SIGTERM, then re-raises the signal: a requested stop
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        raise typer.Exit(1)
+
+
+#: exit code of ``batch collect`` while the batch is still running
+EXIT_BATCH_PENDING = 4
+
+
+@batch_app.command("submit")
+def batch_submit(
+    inputs: Annotated[list[str], typer.Argument(help="Files, globs, directories, or - for stdin.")],
+    published: Annotated[
+        str | None, typer.Option(help="Publication date YYYY-MM-DD, for relative dates.")
+    ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(help="Where to keep the job manifest (default: CACHE/batches/ID.json)."),
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Endpoint with a Batch API.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Response cache directory.")] = None,
+) -> None:
+    """Upload the articles the cache cannot answer as one provider batch; print the job.
+
+    The requests are exactly what ``summarize`` would send.  ``batch status`` and
+    ``batch collect`` take the manifest path (or the batch id) from any process later.
+    """
+    from summarizer import provider_batch as pb
+    from summarizer.api import Summarizer
+    from summarizer.errors import ConfigError, SummarizerError
+
+    pub = _parse_date(published)
+    sources = list(expand_inputs(inputs))
+    if not sources:
+        raise typer.BadParameter("no input files matched", param_hint="INPUTS")
+    items: list[Any] = [sys.stdin.buffer.read() if src == "-" else Path(src) for src in sources]
+    try:
+        with Summarizer(_settings(model=model, base_url=base_url, cache_dir=cache_dir)) as s:
+            job = pb.submit(items, summarizer=s, published=pub, manifest=manifest)
+    except (ConfigError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except SummarizerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    summary = {
+        "batch_id": job.batch_id,
+        "manifest": str(job.path),
+        "items": len(job.items),
+        "requests": job.requests,
+        "cached": sum(1 for i in job.items if i.error is None and not i.submitted),
+        "unreadable": sum(1 for i in job.items if i.error is not None),
+    }
+    typer.echo(json.dumps(summary, indent=2))
+
+
+def _load_batch(job: str, cache_dir: Path | None) -> Any:
+    from summarizer import provider_batch as pb
+    from summarizer.errors import SummarizerError
+
+    try:
+        loaded = pb.load_job(job, _settings(cache_dir=cache_dir))
+        return loaded, pb.job_settings(loaded, cache_dir=cache_dir)
+    except (SummarizerError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@batch_app.command("status")
+def batch_status(
+    job: Annotated[str, typer.Argument(help="The job's manifest file, or its batch id.")],
+    wait: Annotated[bool, typer.Option("--wait", help="Poll until the batch is final.")] = False,
+    interval: Annotated[float, typer.Option(min=1.0, help="Seconds between polls.")] = 60.0,
+    cache_dir: Annotated[Path | None, typer.Option(help="Response cache directory.")] = None,
+) -> None:
+    """Print the batch's state and request counts as JSON."""
+    from summarizer import provider_batch as pb
+    from summarizer.errors import SummarizerError
+
+    loaded, settings = _load_batch(job, cache_dir)
+    try:
+        status = pb.wait(loaded, settings, interval=interval) if wait else pb.poll(loaded, settings)
+    except SummarizerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(status.to_dict(), indent=2))
+
+
+@batch_app.command("collect")
+def batch_collect(
+    job: Annotated[str, typer.Argument(help="The job's manifest file, or its batch id.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Append JSONL here (an item already there is skipped)."),
+    ] = None,
+    reask_live: Annotated[
+        bool,
+        typer.Option("--reask-live", help="Send failed items through the live path (re-asks)."),
+    ] = False,
+    lenient: Annotated[
+        bool,
+        typer.Option("--lenient", help="Keep answers whose quotes are not found, marked."),
+    ] = False,
+    prices: Annotated[
+        str | None,
+        typer.Option(help="Price table as for summarize; batch requests cost half of it."),
+    ] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Response cache directory.")] = None,
+) -> None:
+    """Validate, ground and cache the batch's answers; write one JSONL record per item.
+
+    Records have the shape of ``summarize -f jsonl``.  Exit codes: 0 all good, 1 some
+    items failed, 2 usage error, 4 the batch is not finished yet.
+    """
+    from summarizer import provider_batch as pb
+    from summarizer.batch import DEFAULT_PRICES, JsonlSink, Tally, load_prices, price_for
+    from summarizer.errors import SummarizerError
+
+    loaded, settings = _load_batch(job, cache_dir)
+    try:
+        table = pb.batch_prices({**DEFAULT_PRICES, **(load_prices(prices) if prices else {})})
+        results = pb.collect(loaded, settings, reask_live=reask_live, lenient=lenient)
+    except pb.BatchNotReady as exc:
+        typer.echo(f"not finished: {exc}", err=True)
+        raise typer.Exit(EXIT_BATCH_PENDING) from None
+    except SummarizerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2 if exc.kind == "config" else 1) from None
+    price = price_for(loaded.model, table)
+    tally = Tally({loaded.model: price} if price is not None else {}, model=loaded.model)
+    sink = JsonlSink(out) if out is not None else None
+    try:
+        for result in results:
+            tally.add(result)
+            if sink is not None:
+                sink.write(result)
+            else:
+                typer.echo(json.dumps(result.to_record(), ensure_ascii=False))
+    except KeyboardInterrupt:
+        typer.echo("interrupted; collected items were written", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    finally:
+        if sink is not None:
+            sink.close()
+    t = tally.totals()
+    typer.echo(_run_summary(t, loaded.model) + " (batch price)", err=True)
+    if t.failed:
+        raise typer.Exit(1)
 
 
 def _interrupt(signum: int, frame: object) -> None:

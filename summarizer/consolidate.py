@@ -38,7 +38,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -47,7 +47,15 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from summarizer.errors import ConfigError, InputError
 from summarizer.names import name_key, normalize_name
-from summarizer.schema import DateFact, Evidence, Force, NamedFact, OperationReport, Quantity
+from summarizer.schema import (
+    DateFact,
+    Evidence,
+    Force,
+    NamedFact,
+    OperationReport,
+    Outcome,
+    Quantity,
+)
 
 if TYPE_CHECKING:
     import pandas
@@ -325,12 +333,26 @@ class OperationTimeline(_Model):
         return self.to_svg()
 
 
+class SetAside(_Model):
+    """A fact left out of the merge: its quote is not in its article, or is there but
+    does not state the value.  A report keeps such a fact after the last re-ask, marked;
+    merged, it could make a conflict or a total out of words no outlet wrote."""
+
+    source: str
+    field: str
+    value: str
+    evidence: Quote | None = None
+    reason: Literal["quote_not_found", "quote_does_not_state_it"]
+
+
 class Consolidation(_Model):
     """Every operation found in a set of reports, plus every grouping decision."""
 
     operations: list[OperationTimeline]
     decisions: list[GroupingDecision]
     policy: Policy | None = None
+    #: facts not merged because their quote is not grounded (``Rules.grounded_only``)
+    set_aside: list[SetAside] = Field(default_factory=list)
 
     def operation(self, name: str) -> OperationTimeline | None:
         """By key, or by any name variant (same words rule)."""
@@ -1140,6 +1162,8 @@ class Rules:
     unnamed_min_shared_places: int = 2
     #: ... and dated within this many days of it
     unnamed_window_days: int = 31
+    #: merge only facts whose quote is grounded; the rest are listed as set aside
+    grounded_only: bool = True
 
 
 @dataclass
@@ -1927,6 +1951,58 @@ def _as_sourced(items: Iterable[SourcedReport | OperationReport]) -> list[Source
     return out
 
 
+def _fact_value(fact: Any) -> str:
+    if isinstance(fact, Outcome):
+        figure = fact.quantity.raw if fact.quantity is not None else ""
+        if figure and figure.casefold() in fact.object.casefold():
+            figure = ""  # the object already carries it ("27 terrorists")
+        obj = "" if fact.object.casefold() in figure.casefold() else fact.object
+        return " ".join(w for w in (fact.category, figure, obj) if w)
+    for attr in ("name", "raw", "text"):
+        if isinstance(getattr(fact, attr, None), str):
+            return str(getattr(fact, attr))
+    return ""
+
+
+def _ungrounded(e: Evidence | None) -> Literal["quote_not_found", "quote_does_not_state_it"] | None:
+    """Why a fact's quote cannot back it, or None when it can (or was never checked)."""
+    if e is None:
+        return None
+    if e.status == "not_found":
+        return "quote_not_found"
+    return "quote_does_not_state_it" if e.supported is False else None
+
+
+def _grounded_view(sr: SourcedReport) -> tuple[SourcedReport, list[SetAside]]:
+    """The report with its ungrounded facts taken out (a copy), and those facts."""
+    r = sr.report
+    out: list[SetAside] = []
+    update: dict[str, Any] = {}
+
+    def keep(name: str, fact: Any) -> bool:
+        why = _ungrounded(fact.evidence)
+        if why is not None:
+            quote = _quote(fact.evidence)
+            value = _fact_value(fact)
+            out.append(
+                SetAside(source=sr.stem, field=name, value=value, evidence=quote, reason=why)
+            )
+        return why is None
+
+    for name in ("start_date", "end_date", "country", "area"):
+        fact = getattr(r, name)
+        if fact is not None and not keep(name, fact):
+            update[name] = None
+    for name in ("locations", "forces", "adversaries", "officials", "outcomes"):
+        facts = getattr(r, name)
+        kept = [f for f in facts if keep(name, f)]
+        if len(kept) != len(facts):
+            update[name] = kept
+    if not update:
+        return sr, out
+    return replace(sr, report=r.model_copy(update=update)), out
+
+
 def consolidate(
     reports: Iterable[SourcedReport | OperationReport],
     *,
@@ -1953,6 +2029,11 @@ def consolidate(
     )
     ctx = _Ctx(table, policy, rules or Rules())
     items = _as_sourced(reports)
+    set_aside: list[SetAside] = []
+    if ctx.rules.grounded_only:
+        views = [_grounded_view(sr) for sr in items]
+        items = [v for v, _ in views]
+        set_aside = [a for _, left in views for a in left]
     decisions: list[GroupingDecision] = []
     mentions: list[_Mention] = []
     for i, sr in enumerate(items):
@@ -1986,4 +2067,6 @@ def consolidate(
                 None,
             )
     operations.sort(key=lambda op: (min(s.published or date.max for s in op.sources), op.key))
-    return Consolidation(operations=operations, decisions=decisions, policy=policy)
+    return Consolidation(
+        operations=operations, decisions=decisions, policy=policy, set_aside=set_aside
+    )

@@ -35,7 +35,8 @@ def _qty(q: Quantity | None) -> str:
     return q.raw
 
 
-def _date(d: DateFact) -> str:
+def date_text(d: DateFact) -> str:
+    """A date as precise as the article states it (a month stays a month)."""
     if d.value is not None:
         return d.value.isoformat()
     if d.precision == "month" and d.year and d.month:
@@ -54,7 +55,7 @@ def collect_facts(r: OperationReport) -> list[Fact]:
         out.append(("Operation", f"{name}{phase} ({r.status})", r.operation_evidence))
     for title, d in (("Start", r.start_date), ("End", r.end_date)):
         if d is not None:
-            out.append(("Dates", f"{title}: {_date(d)}", d.evidence))
+            out.append(("Dates", f"{title}: {date_text(d)}", d.evidence))
     if r.country is not None:
         out.append(("Places", f"Country: {r.country.name}", r.country.evidence))
     out += [("Places", f"{x.name} ({x.kind})", x.evidence) for x in r.locations]

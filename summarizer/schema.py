@@ -196,7 +196,7 @@ class Quantity(_Model):
     ``qualifier`` keeps "more than 12,000" (at_least) apart from "12,460" (exact).
     """
 
-    raw: Figure = Field(description="The figure exactly as written, e.g. 'more than 12,000'.")
+    raw: Figure = Field(description="The figure exactly as written, e.g. 'more than 900'.")
     value: Annotated[float | None, LIBRARY_SET] = None
     low: Annotated[float | None, LIBRARY_SET] = None
     high: Annotated[float | None, LIBRARY_SET] = None
@@ -271,7 +271,9 @@ Precision = dates.Precision
 class DateFact(_Model):
     """A date as written; the library resolves it, relative words only against ``published``."""
 
-    raw: Figure = Field(description="The date words as written, e.g. 'Saturday' or '3 March 2025'.")
+    raw: Figure = Field(
+        description="The date words as written, e.g. 'Thursday' or '9 November 2024'."
+    )
     evidence: Evidence
     year: Annotated[int | None, LIBRARY_SET] = None
     month: Annotated[int | None, LIBRARY_SET] = None

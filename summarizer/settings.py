@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -25,6 +25,16 @@ def default_cache_dir() -> Path:
     return Path(base) / "summarizer"
 
 
+class CacheUrl(SecretStr):
+    """A cache server's URL: shown (repr, str, JSON dumps) with its password masked,
+    ``redis://:***@host:6379/0``; ``get_secret_value()`` is the URL itself."""
+
+    def _display(self) -> str:
+        from summarizer.cache import mask_url  # deferred: Settings loads without the cache
+
+        return mask_url(self.get_secret_value())
+
+
 class Settings(BaseModel):
     """How to reach the model and how hard to try.
 
@@ -32,7 +42,8 @@ class Settings(BaseModel):
     the library starts on demand (only when the cache cannot answer).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # a validation error must not echo a key or a cache URL's password back
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     model: str | None = Field(None, description="Model name; None = the embedded GGUF.")
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint; None = embedded.")
@@ -51,6 +62,14 @@ class Settings(BaseModel):
     )
     cache_dir: Path | None = Field(None, description="None = the user cache directory.")
     use_cache: bool = True
+    cache_url: CacheUrl | None = Field(
+        None,
+        description="A Redis server several machines share (redis://[:password@]host:port/db, "
+        "rediss://, unix://); None = diskcache in cache_dir.  Shown with its password masked.",
+    )
+    cache_ttl: float | None = Field(
+        None, gt=0, description="Seconds a cached answer is kept; None = until cleared or evicted."
+    )
 
     timeout: float = Field(600.0, gt=0, description="Seconds per HTTP request.")
     max_reasks: int = Field(
@@ -110,6 +129,14 @@ class Settings(BaseModel):
     def _strip_slash(cls, v: str | None) -> str | None:
         return v.rstrip("/") if v else v
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy whose ``update`` is validated like any other input: pydantic's own copy
+        does not validate, so a cache URL given as text would be kept, and shown, as
+        text with its password (and a misspelt field would pass silently)."""
+        if not update:
+            return super().model_copy(deep=deep)
+        return self.model_validate({**dict(self), **update})
+
     @property
     def embedded(self) -> bool:
         return self.base_url is None
@@ -157,10 +184,13 @@ class Settings(BaseModel):
             "SUMMARIZER_ENDPOINT_KIND": "endpoint_kind",
             "SUMMARIZER_MODE": "mode",
             "SUMMARIZER_CACHE_DIR": "cache_dir",
+            "SUMMARIZER_CACHE_URL": "cache_url",
+            "SUMMARIZER_CACHE_TTL": "cache_ttl",
             "SUMMARIZER_MODEL_PATH": "model_path",
             "SUMMARIZER_MODEL_DIR": "model_dir",
             "SUMMARIZER_MODEL_SHA256": "model_sha256",
             "SUMMARIZER_TIMEOUT": "timeout",
+            "SUMMARIZER_MAX_REASKS": "max_reasks",
             "SUMMARIZER_LOCAL_THREADS": "local_threads",
             "SUMMARIZER_LOCAL_CTX": "local_ctx",
             "SUMMARIZER_LOCAL_BATCH": "local_batch",

@@ -234,6 +234,16 @@ def to_markdown(x: Timelines) -> str:
             parts.extend(
                 f"- {d.decision} ({d.rule}): {', '.join(d.sources)} — {d.reason}\n" for d in other
             )
+        if x.set_aside:
+            parts.append("## Set aside: facts whose quote does not back them\n")
+            parts.append(
+                "".join(
+                    f"- {a.source}: {a.field} {a.value!r} — {a.reason.replace('_', ' ')}"
+                    + (f": “{a.evidence.quote[:80]}”" if a.evidence else "")
+                    + "\n"
+                    for a in x.set_aside
+                )
+            )
     return "\n".join(parts)
 
 

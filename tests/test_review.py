@@ -77,7 +77,8 @@ def test_report_to_html_needs_the_article() -> None:
     with pytest.raises(ValueError):
         r.to_html()
     assert r.to_html("text").startswith("<!doctype html>")
-    assert r._repr_html_().startswith("<pre>")
+    inline = r._repr_html_()  # no article: the compact inline view (summarizer.display)
+    assert 'class="smz"' in inline and "<html" not in inline and "<script" not in inline
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
