@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 #: known variants (normalised, lower case) → canonical spelling; extend per project
 ALIASES: dict[str, str] = {
@@ -103,8 +104,12 @@ def _words(name: str) -> list[str]:
     return words
 
 
+@lru_cache(maxsize=4096)
 def normalize_name(name: str) -> str:
-    """Readable canonical form; the alias table wins where it knows the name."""
+    """Readable canonical form; the alias table wins where it knows the name.
+
+    Memoised: pure (the built-in alias table is a constant), and called for every
+    name of every report on each validation and merge."""
     words = _words(name)
     joined = " ".join(words)
     if joined in ALIASES:
