@@ -421,10 +421,20 @@ class GroundingContext:
     to_original: Callable[[int, int], tuple[int, int]] | None = None
     #: alignments already computed for ``text`` (shared by the copies of a context)
     memo: AlignmentMemo | None = field(default=None, compare=False, repr=False)
+    #: in the lenient pass, what the strict pass would have re-asked about
+    notes: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.memo is None or (self.memo.text is not self.text and self.memo.text != self.text):
             object.__setattr__(self, "memo", AlignmentMemo(self.text))
+
+    def fail(self, message: str) -> None:
+        """A problem with the answer: a validation error (re-asked) when strict, a
+        note otherwise, so the lenient pass says what it kept without a second,
+        strict validation of the same answer."""
+        if self.strict:
+            raise ValueError(message)
+        self.notes.append(message)
 
     def locate(self, quote: str) -> Alignment:
         """Align in the text the model read, report offsets in the original page."""

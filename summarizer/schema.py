@@ -155,8 +155,8 @@ class Evidence(_Model):
         if ctx is None:
             return self
         a = ctx.locate(self.quote)
-        if a.status == "not_found" and ctx.strict:
-            raise ValueError(
+        if a.status == "not_found":
+            ctx.fail(
                 f"evidence quote not found in the article: {self.quote[:120]!r}; "
                 "copy the exact words from the article"
             )
@@ -178,8 +178,8 @@ def _support(
         return
     ok = _remember(ctx, check, value, evidence.quote)
     evidence.supported = ok
-    if not ok and ctx.strict:
-        raise ValueError(
+    if not ok:
+        ctx.fail(
             f"the evidence {evidence.quote[:100]!r} does not mention {what}; "
             "quote the words of the article that state it"
         )
@@ -535,10 +535,10 @@ class OperationReport(_Model):
         (6 of 20 re3d press releases); the strict pass re-asks it.  After the last
         re-ask the lenient pass keeps what came back, so nothing is invented."""
         ctx = _context(info)
-        if ctx is None or not ctx.strict or self.relevance != "operation_report":
+        if ctx is None or self.relevance != "operation_report":
             return self
         if not any(getattr(self, name) for name in _STATED_FACTS):
-            raise ValueError(
+            ctx.fail(
                 'relevance is "operation_report" but no fact is listed: copy the '
                 "operation's name, places, forces and outcomes from the article with their "
                 'quotes, or set relevance to "mentions_operation" or "not_about_operations"'
