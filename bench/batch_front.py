@@ -60,10 +60,11 @@ import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
+
+from fault_server import LoopbackHTTP  # bench scripts import their siblings by name
 
 __all__ = ["BatchFront", "spawn"]
 
@@ -129,7 +130,7 @@ class _ApiError(Exception):
         }
 
 
-class BatchFront:
+class BatchFront(LoopbackHTTP):
     """The server, in this process, on a free loopback port."""
 
     def __init__(
@@ -148,42 +149,14 @@ class BatchFront:
         self._files: dict[str, _File] = {}
         self._batches: dict[str, _Batch] = {}
         self._threads: list[threading.Thread] = []
-        self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
+        super().__init__()
 
     # ------------------------------------------------------------------ lifecycle
-    @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+    thread_name = "batch-front"
+    poll_interval = 0.05
 
-    def start(self) -> str:
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        httpd.daemon_threads = True
-        self._httpd = httpd
-        threading.Thread(
-            target=httpd.serve_forever, args=(0.05,), name="batch-front", daemon=True
-        ).start()
-        return self.url
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
 
     # ------------------------------------------------------------------ files
     def add_file(self, filename: str, purpose: str, data: bytes) -> _File:

@@ -153,7 +153,62 @@ class _Stats:
             }
 
 
-class FaultServer:
+class LoopbackHTTP:
+    """A threaded HTTP server in this process on a free loopback port, usable as a
+    context manager; subclasses give the handler (``BatchFront`` shares this)."""
+
+    thread_name = "loopback-http"
+    poll_interval = 0.5
+
+    def __init__(self) -> None:
+        self._stopping = threading.Event()
+        self._httpd: ThreadingHTTPServer | None = None
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+    def configure(self, httpd: ThreadingHTTPServer) -> None:
+        """Adjust the server before it serves (queue size and such)."""
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("server not started")
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def start(self) -> str:
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), self.handler_class())
+        httpd.daemon_threads = True
+        self.configure(httpd)
+        self._httpd = httpd
+        threading.Thread(
+            target=httpd.serve_forever,
+            args=(self.poll_interval,),
+            name=self.thread_name,
+            daemon=True,
+        ).start()
+        return self.url
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class FaultServer(LoopbackHTTP):
     """The server, in this process, on a free loopback port.
 
     ``delay`` holds every request that long before answering (so a run can be
@@ -178,43 +233,18 @@ class FaultServer:
         self.hang_s = hang_s
         self.retry_after = retry_after
         self._tag_re = re.compile(tag_pattern) if tag_pattern else None
+        super().__init__()
         self._stats = _Stats()
-        self._stopping = threading.Event()
         self._bodies = _fault_bodies(ok_body)
-        self._httpd: ThreadingHTTPServer | None = None
 
     # ------------------------------------------------------------------ lifecycle
-    @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+    thread_name = "fault-server"
 
-    def start(self) -> str:
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        httpd.daemon_threads = True
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
+
+    def configure(self, httpd: ThreadingHTTPServer) -> None:
         httpd.request_queue_size = 256  # a burst of concurrency-32 retries must not be refused
-        self._httpd = httpd
-        threading.Thread(target=httpd.serve_forever, name="fault-server", daemon=True).start()
-        return self.url
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # ------------------------------------------------------------------ figures
     def stats(self) -> dict[str, Any]:

@@ -61,7 +61,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -729,34 +729,28 @@ def reports_frame(source: Any) -> pandas.DataFrame:
     return _frame("reports", [_report_row(it) for it in items(source)])
 
 
+def _per_fact(source: Any, facts: str, row: Callable[..., dict[str, Any]]) -> list[Any]:
+    """``row(item, report, n, fact)`` for each fact in each report's ``facts`` list."""
+    return [
+        row(it, r, n, fact)
+        for it, r in _reported(items(source))
+        for n, fact in enumerate(getattr(r, facts))
+    ]
+
+
 def outcomes_frame(source: Any) -> pandas.DataFrame:
     """One row per outcome: figure (value/low/high/qualifier/raw), quote and offsets."""
-    rows = [
-        _outcome_row(it, r, n, o)
-        for it, r in _reported(items(source))
-        for n, o in enumerate(r.outcomes)
-    ]
-    return _frame("outcomes", rows)
+    return _frame("outcomes", _per_fact(source, "outcomes", _outcome_row))
 
 
 def forces_frame(source: Any) -> pandas.DataFrame:
     """One row per force with its role (``took_part`` is False for not_participating)."""
-    rows = [
-        _force_row(it, r, n, f)
-        for it, r in _reported(items(source))
-        for n, f in enumerate(r.forces)
-    ]
-    return _frame("forces", rows)
+    return _frame("forces", _per_fact(source, "forces", _force_row))
 
 
 def events_frame(source: Any) -> pandas.DataFrame:
     """ACLED-style event rows, one per outcome (mapping in the module docstring)."""
-    rows = [
-        _event_row(it, r, n, o)
-        for it, r in _reported(items(source))
-        for n, o in enumerate(r.outcomes)
-    ]
-    return _frame("events", rows)
+    return _frame("events", _per_fact(source, "outcomes", _event_row))
 
 
 _BUILDERS = {
