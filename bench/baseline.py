@@ -27,7 +27,7 @@ marked, nothing is dropped, nothing is re-asked.  A baseline call that raises (n
 valid answer within its retries) scores as a missing report, as a library failure does.
 
 Prints per article and in total: prompt tokens, completion tokens (every attempt),
-wall seconds, F1 over the list fields (``summarizer.evaluate`` against
+wall seconds, F1 over the list fields (``summarizer.evaluate.scoring`` against
 ``examples/gold``: per-article pooled F1, and the run's micro F1), grounded share,
 and the ratios summarizer / baseline.  Writes bench/out/baseline.json and both sides'
 reports to bench/out/baseline_reports/.  A benchmark, not a test: with the embedded
@@ -51,10 +51,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from summarizer import Settings, Summarizer, evaluate, extract, local
-from summarizer.ground import GroundingContext, grounding
-from summarizer.resolve import resolve_report
-from summarizer.schema import OperationReport, grounded_share
+from summarizer import Settings, Summarizer
+from summarizer.core.ground import GroundingContext, grounding
+from summarizer.core.schema import OperationReport, grounded_share
+from summarizer.evaluate import scoring as evaluate
+from summarizer.llm import local
+from summarizer.llm import transport as extract
+from summarizer.pipeline.resolve import resolve_report
 from summarizer.settings import EMBEDDED_MODEL_NAME
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,12 +24,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
-from summarizer import Settings, Summarizer, evaluate
-from summarizer.clean import clean_page
-from summarizer.ground import GroundingContext, grounding
-from summarizer.prompts import load_prompt
-from summarizer.resolve import resolve_report
-from summarizer.schema import OperationReport, grounded_share, request_schema
+from summarizer import Settings, Summarizer
+from summarizer.core.ground import GroundingContext, grounding
+from summarizer.core.schema import OperationReport, grounded_share, request_schema
+from summarizer.evaluate import scoring as evaluate
+from summarizer.pipeline.clean import clean_page
+from summarizer.pipeline.prompts import load_prompt
+from summarizer.pipeline.resolve import resolve_report
 
 ROOT = Path(__file__).resolve().parent.parent
 _SENTENCE_END = re.compile(r"(?<=[.!?\u201d\"])\s+(?=[A-Z\u201c\"'(])|\n+")

@@ -43,8 +43,8 @@ from typing import Any
 import yaml
 
 from summarizer import Settings, Summarizer
-from summarizer.batch import summarize_many
-from summarizer.clean import clean_page
+from summarizer.pipeline.clean import clean_page
+from summarizer.runs.many import summarize_many
 
 ROOT = Path(__file__).resolve().parent.parent
 

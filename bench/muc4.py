@@ -37,9 +37,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from summarizer import Settings, Summarizer
+from summarizer.core.schema import Evidence
 from summarizer.errors import SummarizerError
-from summarizer.inputs import Article
-from summarizer.schema import Evidence
+from summarizer.pipeline.inputs import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "evaldata" / "muc4"

@@ -55,11 +55,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from summarizer import local
-from summarizer.api import prepare_text
-from summarizer.inputs import load_article
-from summarizer.prompts import load_prompt
-from summarizer.schema import OperationReport, request_schema
+from summarizer.core.schema import OperationReport, request_schema
+from summarizer.llm import local
+from summarizer.pipeline.inputs import load_article
+from summarizer.pipeline.prompts import load_prompt
+from summarizer.pipeline.summarizer import prepare_text
 from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ official titles and organisations, outcome objects, locations and attributions,
 outcome and area figures, objectives — never the evidence quotes (a quote holds
 every entity of its sentence, so counting quotes would measure nothing).  An entity
 is recalled when its normalised text equals a fact value, one contains the other as
-whole words ("Syria" in "northern Syria"), or :func:`summarizer.names.same_name`
+whole words ("Syria" in "northern Syria"), or :func:`summarizer.core.names.same_name`
 says they are transliteration variants; a Quantity is recalled when a report figure
 has the same number.  Entities are deduplicated per document by type and normalised
 text (re3d annotates every mention), and bare pronouns are left out.  Precision is
@@ -38,11 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from summarizer import Settings, Summarizer
+from summarizer.core.names import same_name
+from summarizer.core.quantities import parse_quantity
+from summarizer.core.schema import OperationReport
 from summarizer.errors import SummarizerError
-from summarizer.inputs import Article
-from summarizer.names import same_name
-from summarizer.quantities import parse_quantity
-from summarizer.schema import OperationReport
+from summarizer.pipeline.inputs import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "evaldata" / "re3d"

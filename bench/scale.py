@@ -50,8 +50,8 @@ from typing import Any
 from loopback import LoopbackServer, recorded_answers  # bench scripts import siblings by name
 
 from summarizer import Settings, Summarizer
-from summarizer.batch import summarize_many
-from summarizer.clean import clean_page
+from summarizer.pipeline.clean import clean_page
+from summarizer.runs.many import summarize_many
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "qwen2.5-coder-1.5b-instruct"
@@ -220,7 +220,7 @@ def _workers_cpu(client: Any) -> float:
 def run_dask(
     items: list[Any], settings: Settings, client: Any, concurrency: int, partition_size: int
 ) -> dict[str, Any]:
-    from summarizer.scale import summarize_partitioned
+    from summarizer.runs.scale import summarize_partitioned
 
     started, cpu, workers_cpu = time.perf_counter(), time.process_time(), _workers_cpu(client)
     records = list(

@@ -35,7 +35,7 @@ from typing import Any
 import requests
 from loopback import ROOT, LoopbackServer, pct, recorded_answers
 
-from summarizer.clean import clean_page
+from summarizer.pipeline.clean import clean_page
 from summarizer.settings import EMBEDDED_MODEL_NAME
 
 
@@ -109,7 +109,7 @@ def main() -> None:
             "SUMMARIZER_CACHE_DIR": tmp,
         }
         service = subprocess.Popen(
-            [sys.executable, "-m", "summarizer.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "summarizer.apps.cli", "serve", "--port", str(port)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -48,9 +48,9 @@ from loopback import recorded_answers
 from pydantic import BaseModel
 
 from summarizer import Settings, Summarizer
-from summarizer.api import Extraction, Source
-from summarizer.batch import ItemError, summarize_many
-from summarizer.prompts import Prompt
+from summarizer.pipeline.prompts import Prompt
+from summarizer.pipeline.summarizer import Extraction, Source
+from summarizer.runs.many import ItemError, summarize_many
 
 ROOT = Path(__file__).resolve().parent.parent
 STEM = "lake_region_raids"  # its recorded answer grounds on the first try: one request

@@ -13,14 +13,24 @@ from typing import TYPE_CHECKING, Any
 from summarizer._version import __version__
 
 if TYPE_CHECKING:
-    from summarizer.api import Extraction, Summarizer, asummarize, summarize
-    from summarizer.consolidate import (
+    from summarizer.consolidate.engine import (
         AliasTable,
         Conflict,
         Consolidation,
         OperationTimeline,
         PhaseRecord,
         load_reports,
+    )
+    from summarizer.core.ground import Alignment, align
+    from summarizer.core.schema import (
+        DateFact,
+        Evidence,
+        ExtractionMeta,
+        Force,
+        Location,
+        OperationReport,
+        Outcome,
+        Quantity,
     )
     from summarizer.errors import (
         CacheError,
@@ -32,38 +42,28 @@ if TYPE_CHECKING:
         SummarizerError,
         TransportError,
     )
-    from summarizer.ground import Alignment, align
-    from summarizer.prompts import Prompt, load_prompt
-    from summarizer.schema import (
-        DateFact,
-        Evidence,
-        ExtractionMeta,
-        Force,
-        Location,
-        OperationReport,
-        Outcome,
-        Quantity,
-    )
+    from summarizer.pipeline.prompts import Prompt, load_prompt
+    from summarizer.pipeline.summarizer import Extraction, Summarizer, asummarize, summarize
     from summarizer.settings import Settings
 
 _EXPORTS: dict[str, str] = {
-    "Summarizer": "summarizer.api",
-    "Extraction": "summarizer.api",
-    "summarize": "summarizer.api",
-    "asummarize": "summarizer.api",
+    "Summarizer": "summarizer.pipeline.summarizer",
+    "Extraction": "summarizer.pipeline.summarizer",
+    "summarize": "summarizer.pipeline.summarizer",
+    "asummarize": "summarizer.pipeline.summarizer",
     "Settings": "summarizer.settings",
-    "OperationReport": "summarizer.schema",
-    "Evidence": "summarizer.schema",
-    "Quantity": "summarizer.schema",
-    "DateFact": "summarizer.schema",
-    "Force": "summarizer.schema",
-    "Location": "summarizer.schema",
-    "Outcome": "summarizer.schema",
-    "ExtractionMeta": "summarizer.schema",
-    "Prompt": "summarizer.prompts",
-    "load_prompt": "summarizer.prompts",
-    "align": "summarizer.ground",
-    "Alignment": "summarizer.ground",
+    "OperationReport": "summarizer.core.schema",
+    "Evidence": "summarizer.core.schema",
+    "Quantity": "summarizer.core.schema",
+    "DateFact": "summarizer.core.schema",
+    "Force": "summarizer.core.schema",
+    "Location": "summarizer.core.schema",
+    "Outcome": "summarizer.core.schema",
+    "ExtractionMeta": "summarizer.core.schema",
+    "Prompt": "summarizer.pipeline.prompts",
+    "load_prompt": "summarizer.pipeline.prompts",
+    "align": "summarizer.core.ground",
+    "Alignment": "summarizer.core.ground",
     "SummarizerError": "summarizer.errors",
     "ConfigError": "summarizer.errors",
     "InputError": "summarizer.errors",
@@ -72,12 +72,12 @@ _EXPORTS: dict[str, str] = {
     "TransportError": "summarizer.errors",
     "ExtractionError": "summarizer.errors",
     "CacheError": "summarizer.errors",
-    "load_reports": "summarizer.consolidate",
-    "AliasTable": "summarizer.consolidate",
-    "Conflict": "summarizer.consolidate",
-    "Consolidation": "summarizer.consolidate",
-    "OperationTimeline": "summarizer.consolidate",
-    "PhaseRecord": "summarizer.consolidate",
+    "load_reports": "summarizer.consolidate.engine",
+    "AliasTable": "summarizer.consolidate.engine",
+    "Conflict": "summarizer.consolidate.engine",
+    "Consolidation": "summarizer.consolidate.engine",
+    "OperationTimeline": "summarizer.consolidate.engine",
+    "PhaseRecord": "summarizer.consolidate.engine",
 }
 
 __all__ = [

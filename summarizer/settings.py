@@ -30,7 +30,7 @@ class CacheUrl(SecretStr):
     ``redis://:***@host:6379/0``; ``get_secret_value()`` is the URL itself."""
 
     def _display(self) -> str:
-        from summarizer.cache import mask_url  # deferred: Settings loads without the cache
+        from summarizer.cache.store import mask_url  # deferred: Settings loads without the cache
 
         return mask_url(self.get_secret_value())
 

@@ -65,7 +65,7 @@ def model_base_url(recording: bool) -> Iterator[str]:
     if not recording:
         yield REPLAY_BASE_URL
         return
-    from summarizer import local
+    from summarizer.llm import local
     from summarizer.settings import Settings
 
     settings = Settings(cache_dir=USER_CACHE)

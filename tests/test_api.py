@@ -12,8 +12,8 @@ import pytest
 from pydantic import BaseModel
 
 import summarizer
-from summarizer.api import Summarizer
 from summarizer.errors import ConfigError
+from summarizer.pipeline.summarizer import Summarizer
 from summarizer.settings import Settings
 from tests.conftest import EXAMPLES, ROOT, load_manifest
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.api import Summarizer, truncation_point
-from summarizer.cli import app, expand_inputs
+from summarizer.apps.cli import app, expand_inputs
 from summarizer.errors import InputError
-from summarizer.inputs import load_article
+from summarizer.pipeline.inputs import load_article
+from summarizer.pipeline.summarizer import Summarizer, truncation_point
 
 
 def test_html_page_becomes_its_visible_text() -> None:

@@ -23,8 +23,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from summarizer.api import Summarizer
-from summarizer.batch import (
+from summarizer.core.schema import OperationReport
+from summarizer.errors import ConfigError
+from summarizer.pipeline.summarizer import Summarizer
+from summarizer.runs.many import (
     THREAD_PREFIX,
     Budget,
     ItemResult,
@@ -34,8 +36,6 @@ from summarizer.batch import (
     summarize_many,
     totals,
 )
-from summarizer.errors import ConfigError
-from summarizer.schema import OperationReport
 from tests.conftest import CASSETTES, EXAMPLES, ROOT, load_manifest
 
 ENTRY = load_manifest()[0]
@@ -326,7 +326,7 @@ _WRITER = """
 import sys
 from pathlib import Path
 from pydantic import BaseModel
-from summarizer.batch import ItemResult, JsonlSink
+from summarizer.runs.many import ItemResult, JsonlSink
 
 class Tiny(BaseModel):
     text: str

@@ -8,13 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from summarizer.cache import ResponseCache, cache_key
+from summarizer.cache.store import ResponseCache, cache_key
 from tests.conftest import ROOT
 
 WRITER = """
 import sys
 from pathlib import Path
-from summarizer.cache import ResponseCache
+from summarizer.cache.store import ResponseCache
 c = ResponseCache(Path(sys.argv[1]))
 for i in range(int(sys.argv[3])):
     c.set(f"{sys.argv[2]}-{i}", {"content": "x" * (i % 50), "n": i})

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-import summarizer.api as api_module
-import summarizer.ground as ground_module
-from summarizer.api import Summarizer
-from summarizer.prompts import Prompt
-from summarizer.schema import OperationReport
+import summarizer.core.ground as ground_module
+import summarizer.pipeline.summarizer as api_module
+from summarizer.core.schema import OperationReport
+from summarizer.pipeline.prompts import Prompt
+from summarizer.pipeline.summarizer import Summarizer
 from tests.conftest import EXAMPLES, load_manifest
 
 MANIFEST = load_manifest()
@@ -196,7 +196,7 @@ def test_an_unusable_index_is_only_slower(settings_for: Any, cassette: Any) -> N
 def test_an_overgrown_index_is_emptied_when_opened(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from summarizer import cache as cache_module
+    from summarizer.cache import store as cache_module
 
     index = cache_module.InputIndex(tmp_path / "inputs")
     for i in range(50):

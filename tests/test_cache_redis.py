@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.api import Summarizer
-from summarizer.cache import RedisBackend, ResponseCache, mask_url
-from summarizer.cli import app
+from summarizer.apps.cli import app
+from summarizer.cache.store import RedisBackend, ResponseCache, mask_url
 from summarizer.errors import CacheError, ConfigError, TransportError
+from summarizer.pipeline.summarizer import Summarizer
 from summarizer.settings import Settings
 from tests.conftest import ROOT
 
@@ -214,7 +214,7 @@ def test_unreachable_cache_is_a_miss_with_one_masked_warning(
     bad_password = "Wr0ng-Passw0rd-xyz"
     port = redis_server.port if failure == "wrong_password" else _closed_port()
     cache_url = f"redis://:{bad_password}@127.0.0.1:{port}/0"
-    caplog.set_level(logging.DEBUG, logger="summarizer.cache")
+    caplog.set_level(logging.DEBUG, logger="summarizer.cache.store")
     started = time.monotonic()
     with Summarizer(stub_settings(url, tmp_path, cache_url=cache_url)) as s:
         metas = [s.extract(p, published=d).meta for p, d in articles[:3]]
@@ -240,7 +240,7 @@ def _closed_port() -> int:
 
 
 def test_cache_comes_back_after_an_outage(redis_url: str, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="summarizer.cache")
+    caplog.set_level(logging.WARNING, logger="summarizer.cache.store")
     backend = RedisBackend(redis_url, cooldown=0.2)
     cache = ResponseCache(Path("/nonexistent"), backend=backend)
     real = backend._client

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.cli import app, expand_inputs
+from summarizer.apps.cli import app, expand_inputs
 from tests.conftest import EXAMPLES, load_manifest
 
 ENTRY = load_manifest()[0]

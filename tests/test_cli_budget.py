@@ -22,9 +22,9 @@ import yaml
 from rich.console import Console
 from typer.testing import CliRunner
 
-from summarizer.batch import DEFAULT_PRICES, ItemError, ItemResult, load_prices, price_for
-from summarizer.cli import _progress, _progress_text, app
+from summarizer.apps.cli import _progress, _progress_text, app
 from summarizer.errors import ConfigError
+from summarizer.runs.many import DEFAULT_PRICES, ItemError, ItemResult, load_prices, price_for
 from summarizer.settings import EMBEDDED_MODEL_NAME
 from tests.conftest import CASSETTES, EXAMPLES, load_manifest
 

@@ -25,9 +25,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.clean import clean_page
-from summarizer.cli import app
-from summarizer.consolidate import (
+from summarizer.apps.cli import app
+from summarizer.consolidate.engine import (
     AliasTable,
     CachedMatcher,
     Consolidation,
@@ -42,10 +41,11 @@ from summarizer.consolidate import (
     operation_key,
     read_results,
 )
+from summarizer.core.ground import GroundingContext
+from summarizer.core.schema import OperationReport
 from summarizer.errors import ConfigError, InputError
-from summarizer.ground import GroundingContext
-from summarizer.resolve import resolve_report
-from summarizer.schema import OperationReport
+from summarizer.pipeline.clean import clean_page
+from summarizer.pipeline.resolve import resolve_report
 from tests.conftest import EXAMPLES
 from tests.test_transport import Script, fake_server, recorded_body
 
@@ -182,7 +182,7 @@ def report(
 def test_reference_answers_are_grounded_in_the_articles(campaign: list[SourcedReport]) -> None:
     """Every quote of the hand-made answers is in the article (at its offsets) and
     states its value: the test input is what a faithful extraction would give."""
-    from summarizer.schema import iter_evidence
+    from summarizer.core.schema import iter_evidence
 
     assert len(campaign) == len(CAMPAIGN_MANIFEST) == 5
     for sr in campaign:
@@ -574,7 +574,7 @@ def test_campaign_recording(
     name = f"campaign_{_stem(entry)}"
     if not recording and not (CASSETTES / f"{name}.yaml").exists():
         pytest.skip(f"cassette {name}.yaml not recorded yet (pytest --record on the model)")
-    from summarizer.api import Summarizer
+    from summarizer.pipeline.summarizer import Summarizer
 
     path = CAMPAIGN / entry["file"]
     with cassette(name), Summarizer(settings_for()) as s:
@@ -752,7 +752,7 @@ def test_matcher_saying_no_keeps_operations_apart() -> None:
 def test_model_matcher_asks_the_model_without_article_text(
     settings_for: Any, fake_server: Any
 ) -> None:
-    from summarizer.api import Summarizer
+    from summarizer.pipeline.summarizer import Summarizer
 
     body = json.loads(recorded_body())
     body["choices"][0]["message"]["content"] = json.dumps(

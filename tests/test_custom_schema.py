@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from summarizer.api import Summarizer
-from summarizer.schema import Evidence
+from summarizer.core.schema import Evidence
+from summarizer.pipeline.summarizer import Summarizer
 from tests.test_reask import ARTICLE
 
 

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from summarizer.dates import ParsedDate, parse_date
+from summarizer.core.dates import ParsedDate, parse_date
 
 #: a Monday
 PUBLISHED = datetime.date(2025, 5, 12)

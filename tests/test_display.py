@@ -1,4 +1,4 @@
-"""Notebook display (``summarizer.display``): inline fragments, escaped, scoped CSS."""
+"""Notebook display (``summarizer.outputs.notebook``): inline fragments, escaped, scoped CSS."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from summarizer.api import Extraction
-from summarizer.batch import ItemError, ItemResult
-from summarizer.display import ReportList, report_html, show
-from summarizer.ground import grounding
-from summarizer.review import collect_facts
-from summarizer.schema import Evidence, ExtractionMeta, OperationReport
+from summarizer.core.ground import grounding
+from summarizer.core.schema import Evidence, ExtractionMeta, OperationReport
+from summarizer.outputs.notebook import ReportList, report_html, show
+from summarizer.outputs.review import collect_facts
+from summarizer.pipeline.summarizer import Extraction
+from summarizer.runs.many import ItemError, ItemResult
 
 ARTICLE = (
     "<script>alert('page')</script>\n"

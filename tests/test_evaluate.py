@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from summarizer.evaluate import (
+from summarizer.core.schema import DateFact, OperationReport, Quantity
+from summarizer.evaluate.scoring import (
     LIST_FIELDS,
     Gold,
     ReportScore,
@@ -26,7 +27,6 @@ from summarizer.evaluate import (
     score_report,
     to_json,
 )
-from summarizer.schema import DateFact, OperationReport, Quantity
 from tests.conftest import EXAMPLES, load_manifest
 
 GOLD_DIR = EXAMPLES / "gold"

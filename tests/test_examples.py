@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from summarizer.api import Summarizer
-from summarizer.ground import _strip_quote
-from summarizer.schema import OperationReport, iter_evidence
+from summarizer.core.ground import _strip_quote
+from summarizer.core.schema import OperationReport, iter_evidence
+from summarizer.pipeline.summarizer import Summarizer
 from tests.conftest import EXAMPLES, load_manifest
 
 MANIFEST = load_manifest()
@@ -111,7 +111,7 @@ def test_published_date_changes_the_cache_key(settings_for: Any) -> None:
 
 def test_glued_story_contributes_nothing(settings_for: Any, cassette: Any) -> None:
     """Outlet B ends with a football report: none of its facts may reach the report."""
-    from summarizer.clean import clean_page
+    from summarizer.pipeline.clean import clean_page
 
     entry = next(e for e in MANIFEST if "outlet_b" in e["file"])
     path = EXAMPLES / entry["file"]

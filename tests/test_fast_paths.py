@@ -1,8 +1,8 @@
 """The fast paths give exactly what the plain reference algorithms give.
 
-``summarizer.ground`` normalises in bulk and finds matching runs with ``str.find``
+``summarizer.core.ground`` normalises in bulk and finds matching runs with ``str.find``
 instead of a per-character loop and ``difflib``; offsets and scores (a ``not_found``
-quote's score is reported too) must not move by one.  ``summarizer.clean`` skips
+quote's score is reported too) must not move by one.  ``summarizer.pipeline.clean`` skips
 regexes that cannot match.  The references below are the straightforward versions,
 kept here as the specification.
 """
@@ -18,9 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from summarizer import clean
-from summarizer.clean import clean_page
-from summarizer.ground import (
+from summarizer.core.ground import (
     _QUOTE_MAP,
     FUZZY_MAX_STRETCH,
     FUZZY_THRESHOLD,
@@ -34,6 +32,8 @@ from summarizer.ground import (
     align,
     normalize,
 )
+from summarizer.pipeline import clean
+from summarizer.pipeline.clean import clean_page
 from tests.conftest import EXAMPLES, ROOT
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.ground import FUZZY_THRESHOLD, align, normalize
+from summarizer.core.ground import FUZZY_THRESHOLD, align, normalize
 
 TEXT = (
     "Skip to Main Content\n"

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from summarizer.api import Summarizer
-from summarizer.clean import clean_page
-from summarizer.schema import OperationReport, iter_evidence
+from summarizer.core.schema import OperationReport, iter_evidence
+from summarizer.pipeline.clean import clean_page
+from summarizer.pipeline.summarizer import Summarizer
 
 ARTICLE = (
     "Army says border sweep finished\n"

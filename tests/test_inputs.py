@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import InputError
-from summarizer.inputs import Article, load_article
+from summarizer.pipeline.inputs import Article, load_article
 
 
 def test_text_and_path(tmp_path: Path) -> None:

@@ -21,11 +21,11 @@ import pytest
 import yaml
 from openai.types.chat import ChatCompletion
 
-from summarizer import extract
-from summarizer.clean import clean_page
-from summarizer.ground import GroundingContext, grounding
-from summarizer.prompts import load_prompt
-from summarizer.schema import OperationReport, iter_evidence, request_schema, require_all
+from summarizer.core.ground import GroundingContext, grounding
+from summarizer.core.schema import OperationReport, iter_evidence, request_schema, require_all
+from summarizer.llm import transport as extract
+from summarizer.pipeline.clean import clean_page
+from summarizer.pipeline.prompts import load_prompt
 from tests.conftest import EXAMPLES, ROOT
 
 STEM = "sahel_border_sweep"  # its recorded answer has quotes that are not in the article

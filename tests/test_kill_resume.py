@@ -1,7 +1,7 @@
 """Killed and concurrent CLI runs over a folder: nothing lost, nothing twice, no torn
 output, and a cache that survives a killed writer.
 
-Real ``python -m summarizer.cli summarize DIR -f jsonl --out FILE --concurrency 4``
+Real ``python -m summarizer.apps.cli summarize DIR -f jsonl --out FILE --concurrency 4``
 processes against the loopback fault server (``bench/fault_server.py``) running in
 this process.  It answers every request, after a delay so a run can be stopped
 mid-way, with the completion the embedded model gave for the lake-region example
@@ -14,7 +14,7 @@ Decisions these tests pin down:
 
 * Ctrl-C (SIGINT) ends the run at once with exit code 130 (128 + SIGINT, what shells
   report) and no traceback; items finished so far are in the file, each line whole.
-  Requests still in flight are abandoned, not waited for (``summarizer.cli.main``).
+  Requests still in flight are abandoned, not waited for (``summarizer.apps.cli.main``).
 * SIGKILL can at worst cut the last line short; that line is ignored on resume and its
   item done again (simulated here by cutting the last line, as a kill mid-write would).
 * Two runs sharing one output file never record an item twice: ``JsonlSink`` re-reads
@@ -39,9 +39,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from summarizer.batch import ItemError, ItemResult, JsonlSink
-from summarizer.cache import ResponseCache
-from summarizer.schema import OperationReport
+from summarizer.cache.store import ResponseCache
+from summarizer.core.schema import OperationReport
+from summarizer.runs.many import ItemError, ItemResult, JsonlSink
 from tests.conftest import EXAMPLES, ROOT
 
 if str(ROOT / "bench") not in sys.path:
@@ -87,7 +87,7 @@ def start(srv: FaultServer, folder: Path, out: Path, *extra: str) -> subprocess.
         # per item; these tests count requests per item, so one answer is final
         "SUMMARIZER_MAX_REASKS": "0",
     }
-    cmd = [sys.executable, "-m", "summarizer.cli", "summarize", str(folder), "-f", "jsonl"]
+    cmd = [sys.executable, "-m", "summarizer.apps.cli", "summarize", str(folder), "-f", "jsonl"]
     cmd += ["--out", str(out), "--concurrency", "4", "--published", PUBLISHED, *extra]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from summarizer import Summarizer
-from summarizer.schema import OperationReport, iter_evidence
+from summarizer.core.schema import OperationReport, iter_evidence
 from summarizer.settings import Settings
 from tests.conftest import USER_CACHE
 from tests.test_reask import ARTICLE

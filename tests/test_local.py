@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from summarizer import local
 from summarizer.errors import LocalModelError, ModelIntegrityError
+from summarizer.llm import local
 from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.names import name_key, normalize_name, same_name
+from summarizer.core.names import name_key, normalize_name, same_name
 
 
 @pytest.mark.parametrize(

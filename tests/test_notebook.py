@@ -21,9 +21,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from summarizer.consolidate import AliasTable, consolidate, load_reports
-from summarizer.review import collect_facts
-from summarizer.schema import OperationReport
+from summarizer.consolidate.engine import AliasTable, consolidate, load_reports
+from summarizer.core.schema import OperationReport
+from summarizer.outputs.review import collect_facts
 from tests.conftest import EXAMPLES
 
 NOTEBOOK = EXAMPLES / "notebook.ipynb"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import ConfigError
-from summarizer.prompts import Prompt, load_prompt, prompts_dir
+from summarizer.pipeline.prompts import Prompt, load_prompt, prompts_dir
 
 
 def test_operation_prompt_loads_with_version() -> None:

@@ -26,10 +26,10 @@ from typing import Any
 import pytest
 import yaml
 
-from summarizer import provider_batch as pb
-from summarizer.api import Summarizer
-from summarizer.batch import ItemResult, JsonlSink
 from summarizer.errors import SummarizerError
+from summarizer.pipeline.summarizer import Summarizer
+from summarizer.runs import provider_batch as pb
+from summarizer.runs.many import ItemResult, JsonlSink
 from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
 from tests.conftest import (
     _SECRET_HEADERS,
@@ -122,7 +122,7 @@ def front_url(request: pytest.FixtureRequest) -> Iterator[str]:
         return
     from batch_front import spawn
 
-    from summarizer import local
+    from summarizer.llm import local
 
     settings = Settings(cache_dir=USER_CACHE)
     state = local.background_status(settings)
@@ -185,7 +185,7 @@ def test_batch_round_trip(tape: Any, front_url: str, recording: bool, tmp_path: 
     usually need the re-ask the live path would make); ``lenient`` keeps such an answer
     as the live path keeps it after its last re-ask, located quotes and all, and
     caches it so that a later summarize of the article asks nothing."""
-    from summarizer.schema import iter_evidence
+    from summarizer.core.schema import iter_evidence
 
     st = _settings(tmp_path, front_url)
     with Summarizer(st) as s:
@@ -387,10 +387,10 @@ def _strictly_valid(
     quotes failed are dropped, the rest (quotes included) is the model's own words."""
     from pydantic import ValidationError
 
-    from summarizer.api import prepare_text
-    from summarizer.ground import grounding
-    from summarizer.inputs import load_article
-    from summarizer.schema import OperationReport
+    from summarizer.core.ground import grounding
+    from summarizer.core.schema import OperationReport
+    from summarizer.pipeline.inputs import load_article
+    from summarizer.pipeline.summarizer import prepare_text
 
     for item in job.items:
         path, published = ITEMS[item.index]
@@ -444,7 +444,7 @@ def test_bad_lines_become_item_errors(tape: Any, tmp_path: Path) -> None:
     broken JSON, an HTTP error from the provider, a request the batch never ran, a
     line missing: each is that item's error, with the tokens it cost; nothing is
     cached for them."""
-    from summarizer.schema import iter_evidence
+    from summarizer.core.schema import iter_evidence
 
     st = _settings(tmp_path)
     with Summarizer(st) as s:
@@ -546,7 +546,7 @@ def test_reask_live_sends_failures_through_the_live_path(tape: Any, tmp_path: Pa
 
 
 def test_recollect_is_idempotent(tape: Any, tmp_path: Path) -> None:
-    from summarizer.cache import ResponseCache
+    from summarizer.cache.store import ResponseCache
 
     st = _settings(tmp_path)
     with Summarizer(st) as s:
@@ -647,7 +647,7 @@ async def test_async_variants(tape: Any, tmp_path: Path) -> None:
 def test_cli_status_and_collect(tape: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from summarizer.cli import EXIT_BATCH_PENDING, app
+    from summarizer.apps.cli import EXIT_BATCH_PENDING, app
 
     with Summarizer(_settings(tmp_path)) as s:
         job, _ = _submitted(tape, s, tmp_path)
@@ -706,7 +706,7 @@ def test_cli_status_and_collect(tape: Any, tmp_path: Path, monkeypatch: pytest.M
 def test_cli_submit_needs_a_batch_endpoint(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from summarizer.cli import app
+    from summarizer.apps.cli import app
 
     r = CliRunner().invoke(app, ["batch", "submit", str(ITEMS[0][0])])
     assert r.exit_code == 2 and "Batch API" in r.stderr

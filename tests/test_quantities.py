@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.quantities import ParsedQuantity, parse_area_km2, parse_number, parse_quantity
+from summarizer.core.quantities import ParsedQuantity, parse_area_km2, parse_number, parse_quantity
 
 UNKNOWN = ParsedQuantity(None, None, None, "unknown", None)
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from summarizer import extract
-from summarizer.api import Summarizer
+from summarizer.llm import transport as extract
+from summarizer.pipeline.summarizer import Summarizer
 
 ARTICLE = (
     "Home / News\n"

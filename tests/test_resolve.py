@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from summarizer.ground import GroundingContext, grounding
-from summarizer.resolve import resolve_report
-from summarizer.schema import OperationReport
+from summarizer.core.ground import GroundingContext, grounding
+from summarizer.core.schema import OperationReport
+from summarizer.pipeline.resolve import resolve_report
 
 TEXT = (
     "Forces cleared more than 12,000 square kilometres of desert. "

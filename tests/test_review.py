@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from summarizer.ground import grounding
-from summarizer.review import collect_facts, to_html
-from summarizer.schema import OperationReport
+from summarizer.core.ground import grounding
+from summarizer.core.schema import OperationReport
+from summarizer.outputs.review import collect_facts, to_html
 
 ARTICLE = (
     "Skip to Main Content\n"
@@ -77,7 +77,7 @@ def test_report_to_html_needs_the_article() -> None:
     with pytest.raises(ValueError):
         r.to_html()
     assert r.to_html("text").startswith("<!doctype html>")
-    inline = r._repr_html_()  # no article: the compact inline view (summarizer.display)
+    inline = r._repr_html_()  # no article: the compact inline view (summarizer.outputs.notebook)
     assert 'class="smz"' in inline and "<html" not in inline and "<script" not in inline
 
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from summarizer.errors import ConfigError
-from summarizer.inputs import Article
-from summarizer.scale import CLUSTER_ERROR, SummarizerPlugin, summarize_partitioned
+from summarizer.pipeline.inputs import Article
+from summarizer.runs.scale import CLUSTER_ERROR, SummarizerPlugin, summarize_partitioned
 from summarizer.settings import Settings
 from tests.conftest import ROOT
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from summarizer.ground import grounding
-from summarizer.schema import (
+from summarizer.core.ground import grounding
+from summarizer.core.schema import (
     MAX_ITEMS,
     Evidence,
     OperationReport,

@@ -33,15 +33,15 @@ import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from summarizer.errors import InputError
-from summarizer.schema import OperationReport, iter_evidence
-from summarizer.serve import (
+from summarizer.apps.serve import (
     _INVISIBLE,
     TEXT_PATTERN,
     ServeConfig,
     create_app,
     read_text,
 )
+from summarizer.core.schema import OperationReport, iter_evidence
+from summarizer.errors import InputError
 from summarizer.settings import EMBEDDED_MODEL_NAME
 from tests.conftest import CASSETTES, EXAMPLES, ROOT, load_manifest
 
@@ -321,8 +321,8 @@ def test_health_and_version(client: Any, model: FaultServer) -> None:
     assert model.url.split("//")[1] not in json.dumps(h)  # no endpoint address
     v = c.get("/v1/version").json()
     from summarizer import __version__
-    from summarizer.prompts import load_prompt
-    from summarizer.schema import SCHEMA_VERSION
+    from summarizer.core.schema import SCHEMA_VERSION
+    from summarizer.pipeline.prompts import load_prompt
 
     assert v == {
         "library": __version__,
@@ -589,7 +589,7 @@ def test_cli_serve_starts_answers_and_stops(tmp_path: Path, model: FaultServer) 
         "SUMMARIZER_CACHE_DIR": str(tmp_path / "cache"),
         "MY_SERVE_KEY": KEY,
     }
-    cmd = [sys.executable, "-m", "summarizer.cli", "serve", "--port", str(port)]
+    cmd = [sys.executable, "-m", "summarizer.apps.cli", "serve", "--port", str(port)]
     proc = subprocess.Popen(
         [*cmd, "--api-key-env", "MY_SERVE_KEY", "--timeout", "30"],
         env=env,

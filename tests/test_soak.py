@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from summarizer.api import Summarizer
 from summarizer.errors import ExtractionError
+from summarizer.pipeline.summarizer import Summarizer
 from tests.conftest import EXAMPLES, ROOT
 
 if str(ROOT / "bench") not in sys.path:

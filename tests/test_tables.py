@@ -1,4 +1,4 @@
-"""DataFrames, CSV and Parquet (``summarizer.tables``) and ``summarize --format csv|parquet``.
+"""Tables (``summarizer.outputs.tables``): DataFrames, CSV, Parquet, ``--format csv|parquet``.
 
 Frames are built from the reports recorded from the embedded model
 (``examples/expected``), from the campaign's reference answers grounded against their
@@ -18,14 +18,14 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from summarizer import tables
-from summarizer.api import Extraction
-from summarizer.batch import ItemError, ItemResult
-from summarizer.cli import app
-from summarizer.consolidate import SourcedReport, load_reports
+from summarizer.apps.cli import app
+from summarizer.consolidate.engine import SourcedReport, load_reports
+from summarizer.core.ground import grounding
+from summarizer.core.schema import ExtractionMeta, OperationReport
 from summarizer.errors import ConfigError, InputError
-from summarizer.ground import grounding
-from summarizer.schema import ExtractionMeta, OperationReport
+from summarizer.outputs import tables
+from summarizer.pipeline.summarizer import Extraction
+from summarizer.runs.many import ItemError, ItemResult
 from tests.conftest import EXAMPLES, load_manifest
 from tests.test_consolidate import campaign_reports
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from summarizer.api import Summarizer
 from summarizer.errors import TransportError
+from summarizer.pipeline.summarizer import Summarizer
 from tests.conftest import CASSETTES, EXAMPLES, load_manifest
 
 ENTRY = load_manifest()[0]

@@ -1,0 +1,1 @@
+"""The JSON-only response cache and its backends."""

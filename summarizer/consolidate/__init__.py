@@ -1,0 +1,1 @@
+"""Many reports of one operation merged into phases, conflicts and totals."""

@@ -1,0 +1,1 @@
+"""Scoring reports against hand-written gold."""

@@ -1,0 +1,1 @@
+"""What a person reads: markdown, the review page, notebook display, tables, timelines."""

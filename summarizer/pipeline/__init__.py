@@ -1,0 +1,1 @@
+"""One article's path: input, cleaning, prompt, extraction, repair."""

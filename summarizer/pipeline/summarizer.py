@@ -1,0 +1,798 @@
+"""The entry point: one ``Summarizer`` per settings, shared by threads and tasks.
+
+Data flows one way: input → prompt → cache lookup → model (instructor) → ground →
+metadata → cache write.  The embedded server is started only on a cache miss, so a
+fully cached run never loads the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib
+import json
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Generic, TypeVar, cast
+
+from pydantic import BaseModel, ValidationError
+
+from summarizer._version import __version__
+from summarizer.cache.store import Canonical, ResponseCache, cache_key, canonical_json
+from summarizer.core.ground import GroundingContext, grounding
+from summarizer.core.schema import (
+    SCHEMA_VERSION,
+    CleaningMeta,
+    ExtractionMeta,
+    ExtractionUsage,
+    OperationReport,
+    grounded_share,
+    iter_evidence,
+    request_schema,
+)
+from summarizer.errors import ConfigError
+from summarizer.llm import transport as extract
+from summarizer.pipeline.clean import Segment, Story, clean_page
+from summarizer.pipeline.inputs import Article, load_article
+from summarizer.pipeline.prompts import Prompt, load_prompt
+from summarizer.pipeline.resolve import resolve_report
+from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
+
+T = TypeVar("T", bound=BaseModel)
+
+Source = str | Path | bytes | Article
+
+
+@dataclass
+class Extraction(Generic[T]):
+    """A validated value and how it was obtained."""
+
+    value: T
+    meta: ExtractionMeta
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the inline review of the report (summarizer.outputs.notebook)."""
+        from summarizer.outputs.notebook import extraction_html
+
+        return extraction_html(self)
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    """An item as a provider batch sees it (:meth:`Summarizer.pending_request`)."""
+
+    key: str
+    #: the request body a live call would send first; None when the cache answers
+    body: dict[str, Any] | None
+    cached: Extraction[Any] | None
+
+
+@dataclass(frozen=True)
+class _Job:
+    article: Article
+    published: date | None
+    schema: type[BaseModel]
+    prompt: Prompt
+    messages: list[dict[str, str]]
+    key: str
+    source: GroundingContext  # the text the model reads, mapped back to the page
+    cleaning: CleaningMeta | None
+    warnings: tuple[str, ...] = ()
+    #: the cleaned story's map back to the page (None when cleaning is off), for the
+    #: prepared-input index
+    segments: tuple[Segment, ...] | None = None
+    #: its key in the input index, when already computed
+    input_key: str | None = None
+
+
+def truncation_point(text: str, limit: int) -> int:
+    """Cut at the last paragraph break before ``limit``, else the last sentence end,
+    else the last space: the model never sees half a sentence."""
+    for sep in ("\n\n", "\n", ". "):
+        i = text.rfind(sep, 0, limit)
+        if i > limit // 2:
+            return i + (1 if sep == ". " else 0)
+    i = text.rfind(" ", 0, limit)
+    return i if i > 0 else limit
+
+
+def prepare_text(
+    article: Article, s: Settings, published: date | None
+) -> tuple[GroundingContext, CleaningMeta | None, tuple[str, ...]]:
+    """What the model will read (cleaned, fitted to its input limit), the map back to
+    the page, and the warnings a reader of the report should see."""
+    source, cleaning, warnings, _ = _prepare_text(article, s, published)
+    return source, cleaning, warnings
+
+
+def _prepare_text(
+    article: Article, s: Settings, published: date | None
+) -> tuple[GroundingContext, CleaningMeta | None, tuple[str, ...], tuple[Segment, ...] | None]:
+    warnings: tuple[str, ...] = ()
+    if article.from_html:
+        warnings += ("input was an HTML page; its visible text was used",)
+    cleaning: CleaningMeta | None = None
+    to_original = None
+    segments = None
+    text = article.text
+    if s.clean:
+        page = clean_page(article.text)
+        text, to_original, segments = page.main.text, page.main.to_original, page.main.segments
+        cleaning = CleaningMeta(
+            chars_removed=page.chars_removed,
+            tokens_removed_estimate=page.tokens_removed_estimate,
+            set_aside=[st.title or st.text[:80] for st in page.set_aside],
+        )
+        if n := sum(r.reason == "injection" for r in page.removed):
+            warnings += (f"removed {n} line(s) addressed to a language model (prompt injection)",)
+    limit = s.resolved_max_input_chars
+    if len(text) > limit:
+        cut = truncation_point(text, limit)
+        warnings += (
+            f"article truncated from {len(text)} to {cut} characters to fit the "
+            f"model's input limit ({limit}); facts after that point are not reported",
+        )
+        text = text[:cut]
+    return GroundingContext(text, published, True, to_original), cleaning, warnings, segments
+
+
+#: prepared jobs kept between item_key and extract (a batch has at most 2 x concurrency
+#: items submitted; older ones are simply prepared again)
+_PREPARED_MAX = 256
+
+
+def _resolve_prompt(schema: type[BaseModel], prompt: Prompt | str | Path | None) -> Prompt:
+    if prompt is None:
+        return load_prompt("operation_report" if schema is OperationReport else "generic")
+    if isinstance(prompt, Prompt):
+        return prompt
+    return Prompt.from_file(prompt)
+
+
+@lru_cache(maxsize=64)
+def _prompt_digest(prompt: Prompt) -> str:
+    return hashlib.sha256(f"{prompt.system}\0{prompt.user}".encode()).hexdigest()
+
+
+#: the code that turns an article into the text the model reads, its prompt and its key
+_PREPARING_MODULES = (
+    "summarizer.pipeline.summarizer",
+    "summarizer.pipeline.clean",
+    "summarizer.pipeline.prompts",
+    "summarizer.cache.store",
+)
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str | None:
+    """Hash of the library version and of the preparing modules' source: the input
+    index never serves text that other code prepared.  None (no index) if unreadable."""
+    digest = hashlib.sha256(__version__.encode())
+    for name in _PREPARING_MODULES:
+        try:
+            digest.update(Path(importlib.import_module(name).__file__ or "").read_bytes())
+        except (OSError, ImportError):
+            return None
+    return digest.hexdigest()
+
+
+def _segments(rows: Any, text_len: int, page_len: int) -> tuple[Segment, ...]:
+    """Segments from the index, checked to tile ``text`` and to lie inside the page."""
+    segments: list[Segment] = []
+    pos = 0
+    for row in rows:
+        clean_start, orig_start, length = row
+        if not all(type(v) is int for v in row) or clean_start != pos or length <= 0:
+            raise ValueError("segments do not tile the text")
+        if orig_start < 0 or orig_start + length > page_len:
+            raise ValueError("segment outside the page")
+        segments.append(Segment(clean_start, orig_start, length))
+        pos += length
+    if pos < text_len:
+        raise ValueError("segments do not cover the text")
+    return tuple(segments)
+
+
+@lru_cache(maxsize=64)
+def _canonical_schema(schema: type[BaseModel]) -> Canonical:
+    """The request schema as the cache key renders it, once per schema class."""
+    return Canonical(canonical_json(request_schema(schema)))
+
+
+@lru_cache(maxsize=64)
+def _schema_digest(schema: type[BaseModel]) -> str:
+    return hashlib.sha256(_canonical_schema(schema).json.encode()).hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _schema_version(schema: type[BaseModel]) -> str:
+    """A custom schema's version: a hash of its request view."""
+    rendered = json.dumps(request_schema(schema), sort_keys=True)
+    return hashlib.sha256(rendered.encode()).hexdigest()[:12]
+
+
+class Summarizer:
+    """Holds settings, HTTP clients, the cache and (if needed) the embedded server.
+
+    Use it as a context manager, or call :meth:`close`, so an embedded server it
+    started is stopped.
+    """
+
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        if settings is None:
+            settings = Settings.from_env(**overrides)
+        elif overrides:
+            settings = settings.model_copy(update=overrides)
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._server: Any = None
+        self._base_url: str | None = settings.base_url
+        self._patched: dict[bool, Any] = {}
+        self._clients: list[Any] = []
+        self._cache = ResponseCache.for_settings(settings) if settings.use_cache else None
+        # jobs item_key prepared, for the extract of the same Article that follows it
+        self._prepared: dict[tuple[Any, ...], _Job] = {}
+        self._prepared_lock = threading.Lock()
+        self._index_static_part: str | None = None
+        if not settings.embedded and not settings.model:
+            raise ConfigError("a remote endpoint needs a model name (SUMMARIZER_MODEL)")
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> Summarizer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Summarizer:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the async HTTP client too (``close`` cannot await it)."""
+        for c in list(self._clients):
+            close = getattr(c, "close", None)
+            if close is not None and asyncio.iscoroutinefunction(close):
+                await close()
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for c in self._clients:
+                close = getattr(c, "close", None)
+                if close is not None and not asyncio.iscoroutinefunction(close):
+                    close()
+            self._clients.clear()
+            self._patched.clear()
+            if self._server is not None:
+                self._server.stop()
+                self._server = None
+            if self._cache is not None:
+                self._cache.close()
+
+    @property
+    def model_name(self) -> str:
+        return self.settings.model or EMBEDDED_MODEL_NAME
+
+    def _model_identity(self) -> str:
+        """What the cache key calls the model: the weights' hash when we serve them."""
+        s = self.settings
+        if not s.embedded:
+            return s.model or ""
+        if s.model_path is None:
+            from summarizer.llm.local import BUNDLED_SHA256
+
+            return f"{EMBEDDED_MODEL_NAME}@sha256:{BUNDLED_SHA256}"
+        if s.model_sha256:
+            return f"gguf@sha256:{s.model_sha256}"
+        st = Path(s.model_path).stat()
+        return f"gguf:{Path(s.model_path).name}:{st.st_size}:{int(st.st_mtime)}"
+
+    def _endpoint(self) -> str:
+        """Base URL to talk to, starting the embedded server on first need."""
+        if self._base_url is not None:
+            return self._base_url
+        from summarizer.llm import local
+
+        url = local.find_running_server(self.settings)
+        if url is None:
+            self._server = local.LocalServer(self.settings)
+            url = self._server.start()
+        self._base_url = url
+        return url
+
+    def _create(self, is_async: bool) -> Any:
+        """instructor-patched ``create`` over our transport layer, built once per kind."""
+        with self._lock:
+            if is_async not in self._patched:
+                import openai
+
+                client_cls = openai.AsyncOpenAI if is_async else openai.OpenAI
+                client = client_cls(
+                    base_url=self._endpoint(),
+                    api_key=self.settings.api_key_value(),
+                    timeout=self.settings.timeout,
+                    max_retries=0,  # tenacity in extract.py owns transport retries
+                )
+                self._clients.append(client)
+                wrap: Any = extract.async_transport_create if is_async else extract.transport_create
+                self._patched[is_async] = extract.instructor_create(
+                    wrap(self.settings, extract.chat_completions(client)),
+                    extract.mode_for(self.settings),
+                    is_async=is_async,
+                )
+            return self._patched[is_async]
+
+    # ------------------------------------------------------------------ pipeline
+    def _job(
+        self,
+        source: Source,
+        published: date | None,
+        schema: type[BaseModel] | None,
+        prompt: Prompt | str | Path | None,
+        *,
+        input_key: str | None = None,
+    ) -> _Job:
+        article = load_article(source)
+        s = self.settings
+        ground_in, cleaning, warnings, segments = _prepare_text(article, s, published)
+        model_text = ground_in.text
+        schema = schema or OperationReport
+        prompt = _resolve_prompt(schema, prompt)
+        req = request_schema(schema)
+        messages = prompt.render(model_text, published=published, schema=req)
+        key = cache_key(
+            {
+                "endpoint_kind": s.resolved_endpoint_kind,
+                "model": self._model_identity(),
+                "mode": extract.mode_for(s),
+                "prompt": prompt.id,
+                "messages": messages,
+                "schema": _canonical_schema(schema),
+                "sampling": {
+                    "temperature": s.temperature,
+                    "seed": s.seed,
+                    "max_tokens": s.max_tokens,
+                },
+            }
+        )
+        return _Job(
+            article,
+            published,
+            schema,
+            prompt,
+            messages,
+            key,
+            ground_in,
+            cleaning,
+            warnings,
+            segments,
+            input_key,
+        )
+
+    # ------------------------------------------------------------------ input index
+    # A cached rerun would clean every page and render every prompt again only to find
+    # the key.  Beside each answer the cache keeps, under a key of the raw input and of
+    # everything that shapes the request (settings, prompt and schema, and the source
+    # of the code that cleans, renders and keys), what that work produced: the answer's
+    # key, the text the model read and its map back to the page.  A miss there, or
+    # anything malformed, just takes the long way.
+
+    def _input_key(
+        self, article: Article, published: date | None, schema: type[BaseModel], prompt: Prompt
+    ) -> str | None:
+        static = self._index_static()
+        if static is None:
+            return None
+        parts = [
+            static,
+            article.sha256,
+            article.from_html,
+            published.isoformat() if published else None,
+            prompt.id,
+            _prompt_digest(prompt),
+            _schema_digest(schema),
+            self._model_identity(),
+        ]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+    def _index_static(self) -> str | None:
+        """The input key's part that only settings and code decide, rendered once."""
+        if self._index_static_part is None:
+            code = _code_fingerprint()
+            if code is None:
+                return None
+            s = self.settings
+            self._index_static_part = canonical_json(
+                {
+                    "index": "prepared-input/1",
+                    "code": code,
+                    "clean": s.clean,
+                    "max_input_chars": s.resolved_max_input_chars,
+                    "endpoint_kind": s.resolved_endpoint_kind,
+                    "mode": extract.mode_for(s),
+                    "sampling": {
+                        "temperature": s.temperature,
+                        "seed": s.seed,
+                        "max_tokens": s.max_tokens,
+                    },
+                }
+            )
+        return self._index_static_part
+
+    def _index_entry(self, job: _Job) -> tuple[str, dict[str, Any]] | None:
+        ikey = job.input_key or self._input_key(job.article, job.published, job.schema, job.prompt)
+        if ikey is None:
+            return None
+        segments = (
+            None
+            if job.segments is None
+            else [[g.clean_start, g.orig_start, g.length] for g in job.segments]
+        )
+        return ikey, {
+            "key": job.key,
+            "text": job.source.text,
+            "segments": segments,
+            "cleaning": None if job.cleaning is None else job.cleaning.model_dump(),
+            "warnings": list(job.warnings),
+        }
+
+    def _indexed_job(
+        self,
+        article: Article,
+        published: date | None,
+        schema: type[BaseModel],
+        prompt: Prompt,
+        ikey: str,
+    ) -> _Job | None:
+        """The job as the index remembers it (no messages: only for a cache hit)."""
+        entry = self._cache.index.get(ikey) if self._cache is not None else None
+        if entry is None:
+            return None
+        try:
+            key, text, warnings = entry["key"], entry["text"], entry["warnings"]
+            to_original = None
+            segments = None
+            if entry["segments"] is not None:
+                segments = _segments(entry["segments"], len(text), len(article.text))
+                to_original = Story(text, segments, None).to_original
+            cleaning = (
+                None
+                if entry["cleaning"] is None
+                else CleaningMeta.model_validate(entry["cleaning"])
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not (
+            isinstance(key, str)
+            and isinstance(text, str)
+            and isinstance(warnings, list)
+            and all(isinstance(w, str) for w in warnings)
+        ):
+            return None
+        source_ctx = GroundingContext(text, published, True, to_original)
+        return _Job(
+            article, published, schema, prompt, [], key, source_ctx, cleaning, tuple(warnings)
+        )
+
+    def _from_cache(self, job: _Job) -> Extraction[Any] | None:
+        if self._cache is None:
+            return None
+        entry = self._cache.get(job.key)
+        if entry is None:
+            return None
+        started = time.perf_counter()
+        try:
+            # the stored alignments spare re-aligning every quote; the answer itself is
+            # still validated in full, so a corrupt entry is a miss
+            if job.source.memo is not None:
+                job.source.memo.seed(entry.get("alignments"))
+            value = self._validate(job, entry["content"])
+            usage = ExtractionUsage.model_validate(entry.get("usage", {}))
+        except (ValidationError, KeyError, TypeError):
+            return None  # stale or corrupt: a miss
+        meta = self._meta(
+            job, usage, [*job.warnings, *entry.get("warnings", [])], time.perf_counter() - started
+        )
+        meta.cache_hit = True
+        meta.attempts = int(entry.get("attempts", 1))
+        return self._finish(job, value, meta)
+
+    def _validate(self, job: _Job, content: str) -> BaseModel:
+        with grounding(job.source, strict=False):
+            value = job.schema.model_validate_json(content)
+        return self._resolve(job, value)
+
+    @staticmethod
+    def _resolve(job: _Job, value: BaseModel) -> BaseModel:
+        if isinstance(value, OperationReport):
+            resolve_report(value, job.source)
+        return value
+
+    def _meta(
+        self, job: _Job, usage: ExtractionUsage, warnings: list[str], latency: float
+    ) -> ExtractionMeta:
+        s = self.settings
+        schema_version = (
+            SCHEMA_VERSION if job.schema is OperationReport else _schema_version(job.schema)
+        )
+        return ExtractionMeta(
+            model=self.model_name,
+            endpoint_kind="embedded-llamacpp" if s.embedded else s.resolved_endpoint_kind,
+            mode=extract.mode_for(s),
+            prompt_version=job.prompt.id,
+            schema_name=job.schema.__name__,
+            schema_version=schema_version,
+            usage=usage,
+            attempts=max(usage.requests, 1),
+            latency_s=round(latency, 4),
+            published=job.published,
+            source=job.article.source,
+            content_sha256=job.article.sha256,
+            cleaning=job.cleaning,
+            warnings=list(warnings),
+            library_version=__version__,
+        )
+
+    def _finish(self, job: _Job, value: BaseModel, meta: ExtractionMeta) -> Extraction[Any]:
+        meta.grounded_share = grounded_share(value)
+        if "extraction" in type(value).model_fields:
+            value.extraction = meta  # type: ignore[attr-defined]
+        if isinstance(value, OperationReport):
+            value._article = job.article.text
+        return Extraction(value=value, meta=meta)
+
+    def _store(self, job: _Job, answer: extract.Answer) -> Extraction[Any]:
+        # the answer was validated against job.source already (strictly, or leniently
+        # after the last re-ask); a strict pass that succeeded is what a lenient pass gives
+        value = self._resolve(job, answer.value)
+        usage = ExtractionUsage(
+            requests=answer.stats.requests,
+            prompt_tokens=answer.stats.prompt_tokens,
+            completion_tokens=answer.stats.completion_tokens,
+        )
+        if self._cache is not None:
+            entry: dict[str, Any] = {
+                "content": answer.content,
+                "usage": usage.model_dump(),
+                "attempts": max(usage.requests, 1),
+                "warnings": answer.warnings,
+                "model": self.model_name,
+                "prompt": job.prompt.id,
+            }
+            if job.source.memo is not None:
+                entry["alignments"] = job.source.memo.export(e.quote for e in iter_evidence(value))
+            self._cache.set(job.key, entry)
+            if (index := self._index_entry(job)) is not None:
+                self._cache.index.set(*index)
+        warnings = [*job.warnings, *answer.warnings]
+        return self._finish(job, value, self._meta(job, usage, warnings, answer.latency_s))
+
+    # ------------------------------------------------------------------ public
+    def item_key(
+        self,
+        source: Source,
+        *,
+        published: date | None = None,
+        schema: type[BaseModel] | None = None,
+        prompt: Prompt | str | Path | None = None,
+    ) -> str:
+        """Hash of the input and of everything that changes the answer (the cache key);
+        a resumable run uses it to skip items already done with these settings."""
+        article, schema_class, the_prompt, ikey = self._input(source, published, schema, prompt)
+        if ikey is not None:
+            indexed = self._indexed_job(article, published, schema_class, the_prompt, ikey)
+            if indexed is not None:
+                return indexed.key  # known input: no cleaning, no rendering
+        job = self._job(article, published, schema_class, the_prompt, input_key=ikey)
+        if isinstance(source, Article) and (prompt is None or isinstance(prompt, Prompt)):
+            # a batch asks for the key, then for the extraction of the same Article:
+            # keep the prepared job (cleaned text, prompt, key) so it is not made twice
+            with self._prepared_lock:
+                self._prepared[(source, published, schema, prompt)] = job
+                while len(self._prepared) > _PREPARED_MAX:
+                    del self._prepared[next(iter(self._prepared))]
+        return job.key
+
+    def _take_prepared(
+        self,
+        source: Source,
+        published: date | None,
+        schema: type[BaseModel] | None,
+        prompt: Prompt | str | Path | None,
+    ) -> _Job | None:
+        """The job :meth:`item_key` prepared for this very input, if it is kept."""
+        if isinstance(source, Article) and (prompt is None or isinstance(prompt, Prompt)):
+            with self._prepared_lock:
+                return self._prepared.pop((source, published, schema, prompt), None)
+        return None
+
+    def extract(
+        self,
+        source: Source,
+        *,
+        published: date | None = None,
+        schema: type[T] | None = None,
+        prompt: Prompt | str | Path | None = None,
+    ) -> Extraction[T]:
+        """Validated value plus metadata; works with any Pydantic schema."""
+        job, hit = self._lookup(source, published, schema, prompt)
+        if hit is not None:
+            return cast(Extraction[T], hit)
+        answer = extract.run_sync(
+            self._create(is_async=False),
+            self.settings,
+            self.model_name,
+            job.schema,
+            job.messages,
+            job.source,
+        )
+        return cast(Extraction[T], self._store(job, answer))
+
+    async def aextract(
+        self,
+        source: Source,
+        *,
+        published: date | None = None,
+        schema: type[T] | None = None,
+        prompt: Prompt | str | Path | None = None,
+    ) -> Extraction[T]:
+        # reading, cleaning, cache reads and writes (disk and validation) run off the
+        # event loop, so other tasks' requests go out meanwhile
+        job, hit = await asyncio.to_thread(self._lookup, source, published, schema, prompt)
+        if hit is not None:
+            return cast(Extraction[T], hit)
+        create = await asyncio.to_thread(self._create, True)  # may start the server
+        answer = await extract.run_async(
+            create,
+            self.settings,
+            self.model_name,
+            job.schema,
+            job.messages,
+            job.source,
+        )
+        return cast(Extraction[T], await asyncio.to_thread(self._store, job, answer))
+
+    def _lookup(
+        self,
+        source: Source,
+        published: date | None,
+        schema: type[BaseModel] | None,
+        prompt: Prompt | str | Path | None,
+    ) -> tuple[_Job, Extraction[Any] | None]:
+        """The job for this input and its cached extraction, if any.  A job item_key
+        prepared is used as it is; else the input index may find the answer without
+        cleaning the page; else the job is prepared in full."""
+        job = self._take_prepared(source, published, schema, prompt)
+        if job is None:
+            article, schema_class, the_prompt, ikey = self._input(source, published, schema, prompt)
+            if ikey is not None:
+                indexed = self._indexed_job(article, published, schema_class, the_prompt, ikey)
+                if indexed is not None and (hit := self._from_cache(indexed)) is not None:
+                    return indexed, hit
+            job = self._job(article, published, schema_class, the_prompt, input_key=ikey)
+        return job, self._from_cache(job)
+
+    def _input(
+        self,
+        source: Source,
+        published: date | None,
+        schema: type[BaseModel] | None,
+        prompt: Prompt | str | Path | None,
+    ) -> tuple[Article, type[BaseModel], Prompt, str | None]:
+        """The article read once, the schema and prompt in effect, the input-index key."""
+        article = load_article(source)
+        schema_class = schema or OperationReport
+        the_prompt = _resolve_prompt(schema_class, prompt)
+        ikey = None
+        if self._cache is not None:
+            ikey = self._input_key(article, published, schema_class, the_prompt)
+        return article, schema_class, the_prompt, ikey
+
+    def summarize(
+        self,
+        source: Source,
+        *,
+        published: date | None = None,
+        schema: type[T] | None = None,
+        prompt: Prompt | str | Path | None = None,
+    ) -> T:
+        return self.extract(source, published=published, schema=schema, prompt=prompt).value
+
+    async def asummarize(
+        self,
+        source: Source,
+        *,
+        published: date | None = None,
+        schema: type[T] | None = None,
+        prompt: Prompt | str | Path | None = None,
+    ) -> T:
+        ex = await self.aextract(source, published=published, schema=schema, prompt=prompt)
+        return ex.value
+
+    # ------------------------------------------------------------------ provider batches
+    def pending_request(
+        self,
+        source: Source,
+        *,
+        published: date | None = None,
+        schema: type[BaseModel] | None = None,
+        prompt: Prompt | str | Path | None = None,
+    ) -> PendingRequest:
+        """The item's key and the ``/chat/completions`` body :meth:`extract` would send
+        first, or the cached extraction instead of a body; nothing is sent and no
+        server is started (a provider batch file is made of these bodies)."""
+        job, hit = self._lookup(source, published, schema, prompt)
+        if hit is not None:
+            return PendingRequest(job.key, None, hit)
+        body = extract.request_body(self.settings, self.model_name, job.schema, job.messages)
+        return PendingRequest(job.key, body, None)
+
+    def extract_completion(
+        self,
+        source: Source,
+        completion: dict[str, Any],
+        *,
+        published: date | None = None,
+        schema: type[T] | None = None,
+        prompt: Prompt | str | Path | None = None,
+        key: str | None = None,
+        lenient: bool = False,
+    ) -> Extraction[T]:
+        """What :meth:`extract` returns when the model's first answer is ``completion``
+        (a chat-completion body obtained elsewhere: a provider batch's output line).
+        It is validated like a live first answer (strict grounding; no re-ask, so a
+        failure is an ``ExtractionError`` unless ``lenient``), then resolved and cached
+        under the same key, so a later :meth:`extract` of the input is a cache hit.  An
+        input already cached gives the cached extraction (collecting twice is
+        harmless).  ``key`` is the key the completion was asked under: if the input or
+        the settings no longer give it, ``ConfigError``."""
+        job, hit = self._lookup(source, published, schema, prompt)
+        if key is not None and job.key != key:
+            raise ConfigError(
+                "this input no longer gives the key its answer was asked under "
+                "(the article, its date, the prompt, the schema or the settings changed)"
+            )
+        if hit is not None:
+            return cast(Extraction[T], hit)
+        answer = extract.answer_completion(
+            self.settings,
+            self.model_name,
+            job.schema,
+            job.messages,
+            job.source,
+            completion,
+            lenient=lenient,
+        )
+        return cast(Extraction[T], self._store(job, answer))
+
+
+def summarize(
+    text_or_path: Source,
+    *,
+    published: date | None = None,
+    settings: Settings | None = None,
+    schema: type[T] | None = None,
+    prompt: Prompt | str | Path | None = None,
+) -> T:
+    """One article, one report.  For many, keep a :class:`Summarizer` open."""
+    with Summarizer(settings) as s:
+        return s.summarize(text_or_path, published=published, schema=schema, prompt=prompt)
+
+
+async def asummarize(
+    text_or_path: Source,
+    *,
+    published: date | None = None,
+    settings: Settings | None = None,
+    schema: type[T] | None = None,
+    prompt: Prompt | str | Path | None = None,
+) -> T:
+    async with Summarizer(settings) as s:
+        return await s.asummarize(text_or_path, published=published, schema=schema, prompt=prompt)

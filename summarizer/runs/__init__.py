@@ -1,0 +1,1 @@
+"""Many articles: fan-out, budgets, sinks, scale-out and provider batches."""

@@ -1,0 +1,711 @@
+"""Many articles through one :class:`~summarizer.Summarizer`: bounded concurrency,
+per-item failures as values, token/cost budgets and resumable JSONL output.
+
+Results arrive as they finish, not in input order (``ItemResult.index`` says where
+each came from).  A failed item never ends the run: its error is in the result.
+Only the results already yielded are final; closing the generator (or Ctrl-C) stops
+new work, and a resumed run skips the keys a :class:`JsonlSink` recorded as done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import sys
+import threading
+import time
+from collections.abc import AsyncGenerator, Container, Generator, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType, TracebackType
+from typing import Any, Self
+
+from pydantic import BaseModel
+
+from summarizer.core.schema import ExtractionMeta
+from summarizer.errors import ConfigError, SummarizerError, Usage
+from summarizer.pipeline.inputs import Article, load_article
+from summarizer.pipeline.summarizer import Extraction, Source, Summarizer
+from summarizer.settings import EMBEDDED_MODEL_NAME
+
+if sys.platform != "win32":
+    import fcntl
+
+__all__ = [
+    "DEFAULT_PRICES",
+    "PRICES_AS_OF",
+    "THREAD_PREFIX",
+    "Budget",
+    "Item",
+    "ItemError",
+    "ItemResult",
+    "JsonlSink",
+    "RunTotals",
+    "Tally",
+    "asummarize_many",
+    "load_prices",
+    "price_for",
+    "summarize_many",
+    "totals",
+]
+
+Prices = Mapping[str, tuple[float, float]]
+
+#: an input, optionally with its own publication date (``None`` = the run's default)
+Item = Source | tuple[Source, date | None]
+
+#: thread names of the sync pool, so callers (and tests) can tell its workers apart
+THREAD_PREFIX = "summarizer-batch"
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class ItemError:
+    """Why an item has no report; ``kind`` is machine-readable, ``message`` secret-free."""
+
+    kind: str
+    message: str
+    #: what the failed attempts spent at the endpoint (None: nothing was sent)
+    usage: Usage | None = None
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> ItemError:
+        """Only our own messages are trusted not to echo keys; others give a class name."""
+        if isinstance(exc, SummarizerError):
+            return cls(exc.kind, str(exc), exc.usage)
+        return cls("internal", type(exc).__name__)
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One input's outcome.  ``key`` is :meth:`Summarizer.item_key`; it is ``None`` when
+    the input was never read (unreadable, or skipped for the budget)."""
+
+    index: int
+    source: str | None
+    key: str | None
+    value: BaseModel | None
+    meta: ExtractionMeta | None
+    error: ItemError | None
+    skipped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None and self.error is None and not self.skipped
+
+    @property
+    def status(self) -> str:
+        if self.skipped:
+            return "skipped"
+        return "ok" if self.ok else "error"
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSONL line: same shape as the CLI's records, plus ``key`` for resuming."""
+        record: dict[str, Any] = {"source": self.source, "key": self.key, "status": self.status}
+        if self.ok and self.value is not None:
+            record["report"] = self.value.model_dump(mode="json")
+        if self.error is not None:
+            record["error"] = {"kind": self.error.kind, "message": self.error.message}
+        return record
+
+
+# --------------------------------------------------------------------------- budget
+
+
+def cost_of(meta: ExtractionMeta, prices: Prices) -> float | None:
+    """USD for one extraction; a cache hit is free; ``None`` when the model has no price."""
+    if meta.cache_hit:
+        return 0.0
+    return _cost(meta.usage.prompt_tokens, meta.usage.completion_tokens, meta.model, prices)
+
+
+def _cost(prompt_tokens: int, completion_tokens: int, model: str, prices: Prices) -> float | None:
+    """USD at the table's price for exactly ``model`` (``None`` when it has none): the one
+    lookup for successful and failed items alike."""
+    price = prices.get(model)
+    if price is None:
+        return None
+    return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1e6
+
+
+#: when :data:`DEFAULT_PRICES` was copied from OpenAI's price list; prices change
+PRICES_AS_OF = "2025-08"
+
+#: model -> (USD per 1M prompt tokens, USD per 1M completion tokens): OpenAI list
+#: prices, standard tier, uncached input, as of :data:`PRICES_AS_OF`; a fallback for a
+#: cost estimate, not a bill.  Pass your own table for anything that matters.  The
+#: embedded model runs on your machine and costs nothing.
+DEFAULT_PRICES: Prices = MappingProxyType(
+    {
+        EMBEDDED_MODEL_NAME: (0.0, 0.0),
+        "gpt-4o": (2.50, 10.00),
+        "gpt-4o-mini": (0.15, 0.60),
+        "gpt-4.1": (2.00, 8.00),
+        "gpt-4.1-mini": (0.40, 1.60),
+        "gpt-4.1-nano": (0.10, 0.40),
+        "gpt-5": (1.25, 10.00),
+        "gpt-5-mini": (0.25, 2.00),
+        "gpt-5-nano": (0.05, 0.40),
+    }
+)
+
+_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+
+
+def price_for(model: str, prices: Prices) -> tuple[float, float] | None:
+    """The model's price; a dated snapshot (``gpt-4o-mini-2024-07-18``) falls back to
+    its family's entry.  ``None`` when the table has neither."""
+    if model in prices:
+        return prices[model]
+    family = _SNAPSHOT.sub("", model)
+    return prices.get(family) if family != model else None
+
+
+def load_prices(spec: str | Path) -> dict[str, tuple[float, float]]:
+    """A price table from JSON text or a JSON file: ``{"model": [prompt, completion]}``
+    or ``{"model": {"prompt": p, "completion": c}}``, USD per 1M tokens."""
+    text = str(spec)
+    try:
+        if not text.lstrip().startswith("{"):
+            text = Path(spec).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the price table {str(spec)[:80]!r}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError("a price table is a JSON object: model -> [prompt, completion]")
+    table: dict[str, tuple[float, float]] = {}
+    for model, entry in data.items():
+        pair = (entry.get("prompt"), entry.get("completion")) if isinstance(entry, dict) else entry
+        if (
+            not isinstance(pair, (list, tuple))
+            or len(pair) != 2
+            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in pair)
+            or min(pair) < 0
+        ):
+            raise ConfigError(
+                f"price for {model!r} must be two non-negative numbers "
+                "(USD per 1M prompt and completion tokens)"
+            )
+        table[str(model)] = (float(pair[0]), float(pair[1]))
+    return table
+
+
+@dataclass
+class Budget:
+    """Stops starting new items once tokens or cost reach a cap.
+
+    Items already running finish and count, so a run can overshoot by up to
+    ``concurrency`` items.  Cache hits are free.  A failed item counts what its
+    attempts spent (``ItemError.usage``).
+    Shared safely by the worker threads (and tasks) of one run.
+    """
+
+    max_tokens_total: int | None = None
+    max_cost: float | None = None
+    #: model -> (USD per 1M prompt tokens, USD per 1M completion tokens)
+    prices: dict[str, tuple[float, float]] = field(default_factory=dict)
+    tokens_used: int = field(default=0, init=False)
+    cost_used: float = field(default=0.0, init=False)
+    _unpriced: bool = field(default=False, init=False, repr=False)
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
+
+    def check(self, model: str) -> None:
+        """A cost cap needs the model's price; found out before any request is made."""
+        if self.max_cost is not None and model not in self.prices:
+            raise ConfigError(
+                f"Budget.max_cost is set but Budget.prices has no entry for {model!r}"
+            )
+
+    def add(self, meta: ExtractionMeta) -> None:
+        if meta.cache_hit:
+            return
+        self._spend(
+            meta.usage.prompt_tokens, meta.usage.completion_tokens, cost_of(meta, self.prices)
+        )
+
+    def add_failed(self, usage: Usage, model: str) -> None:
+        """A failed item's attempts cost tokens too (re-asks, a cut-off answer)."""
+        cost = _cost(usage.prompt_tokens, usage.completion_tokens, model, self.prices)
+        self._spend(usage.prompt_tokens, usage.completion_tokens, cost)
+
+    def _spend(self, prompt_tokens: int, completion_tokens: int, cost: float | None) -> None:
+        with self._lock:
+            self.tokens_used += prompt_tokens + completion_tokens
+            if cost is None:
+                self._unpriced = True  # cannot prove we are under a cost cap: fail closed
+            else:
+                self.cost_used += cost
+
+    def exceeded(self) -> bool:
+        """True once a cap is reached; no further item is started."""
+        with self._lock:
+            if self.max_tokens_total is not None and self.tokens_used >= self.max_tokens_total:
+                return True
+            return self.max_cost is not None and (self._unpriced or self.cost_used >= self.max_cost)
+
+
+# --------------------------------------------------------------------------- totals
+
+
+@dataclass
+class RunTotals:
+    """What a run did and cost.  ``cost`` is ``None`` when some model has no price."""
+
+    items: int = 0
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    cache_hits: int = 0
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None
+    wall_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Tally:
+    """Accumulates :class:`RunTotals` while results stream past (thread-safe).
+
+    ``wall_s`` runs from the tally's creation to the latest result, so create it
+    just before the run starts.
+    """
+
+    def __init__(self, prices: Prices | None = None, model: str | None = None) -> None:
+        self._prices: Prices = prices or {}
+        self._model = model  # prices failed items, which carry no metadata
+        self._lock = threading.Lock()
+        self._started = time.monotonic()
+        self._totals = RunTotals(cost=0.0 if self._prices else None)
+
+    def add(self, result: ItemResult) -> None:
+        with self._lock:
+            t = self._totals
+            t.items += 1
+            t.wall_s = round(time.monotonic() - self._started, 4)
+            if result.skipped:
+                t.skipped += 1
+                return
+            if not result.ok:
+                t.failed += 1
+                spent = result.error.usage if result.error is not None else None
+                if spent is not None:  # failed attempts were paid for too
+                    t.requests += spent.requests
+                    t.prompt_tokens += spent.prompt_tokens
+                    t.completion_tokens += spent.completion_tokens
+                    if t.cost is not None:
+                        cost = _cost(
+                            spent.prompt_tokens,
+                            spent.completion_tokens,
+                            self._model or "",
+                            self._prices,
+                        )
+                        t.cost = None if cost is None else t.cost + cost
+                return
+            t.ok += 1
+            meta = result.meta
+            if meta is None:
+                return  # a hand-made result: nothing known about its cost
+            if meta.cache_hit:
+                t.cache_hits += 1  # free: its stored usage belongs to the first run
+            else:
+                t.requests += meta.usage.requests
+                t.prompt_tokens += meta.usage.prompt_tokens
+                t.completion_tokens += meta.usage.completion_tokens
+            if t.cost is not None:
+                cost = cost_of(meta, self._prices)
+                t.cost = None if cost is None else t.cost + cost
+
+    def totals(self) -> RunTotals:
+        """A snapshot; the tally keeps counting."""
+        with self._lock:
+            return RunTotals(**asdict(self._totals))
+
+
+def totals(
+    results: Iterable[ItemResult], prices: Prices | None = None, model: str | None = None
+) -> RunTotals:
+    """Consume ``results`` and add them up (pass the live run to get its wall time)."""
+    tally = Tally(prices, model)
+    for result in results:
+        tally.add(result)
+    return tally.totals()
+
+
+# --------------------------------------------------------------------------- one item
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Everything a worker needs besides the item: read-only, shared by all workers."""
+
+    summarizer: Summarizer
+    published: date | None
+    schema: type[BaseModel] | None
+    skip_keys: Container[str]
+    budget: Budget | None
+
+
+def _split(item: Item, default: date | None) -> tuple[Source, date | None]:
+    if isinstance(item, tuple):
+        src, pub = item
+        return src, pub if pub is not None else default
+    return item, default
+
+
+def _label(src: Source) -> str | None:
+    """A name for results before the input is read (text given inline has none)."""
+    if isinstance(src, Article):
+        return src.source
+    if isinstance(src, Path):
+        return str(src)
+    if isinstance(src, bytes):
+        return None
+    if "\n" not in src and 0 < len(src) < 4096:
+        with contextlib.suppress(OSError):
+            if Path(src).is_file():
+                return src
+    return None
+
+
+def _budget_skip(index: int, label: str | None) -> ItemResult:
+    return ItemResult(
+        index, label, None, None, None, ItemError("budget", "budget exhausted"), skipped=True
+    )
+
+
+def _cancelled(index: int) -> ItemResult:
+    return ItemResult(index, None, None, None, None, ItemError("cancelled", "CancelledError"))
+
+
+def _prepare(run: _Run, index: int, item: Item) -> tuple[Article, date | None] | ItemResult:
+    """Read the input and decide whether it needs the model; a result means "no"."""
+    src, pub = _split(item, run.published)
+    label = _label(src)
+    if run.budget is not None and run.budget.exceeded():
+        return _budget_skip(index, label)
+    try:
+        article = load_article(src)
+    except Exception as exc:  # noqa: BLE001 - one bad item must not end the batch
+        return ItemResult(index, label, None, None, None, ItemError.from_exception(exc))
+    return article, pub
+
+
+def _done(run: _Run, index: int, article: Article, key: str, ex: Extraction[Any]) -> ItemResult:
+    if run.budget is not None:
+        run.budget.add(ex.meta)
+    return ItemResult(index, article.source, key, ex.value, ex.meta, None)
+
+
+def _failed(run: _Run, index: int, article: Article, key: str | None, exc: Exception) -> ItemResult:
+    error = ItemError.from_exception(exc)
+    if run.budget is not None and error.usage is not None:
+        run.budget.add_failed(error.usage, run.summarizer.model_name)
+    return ItemResult(index, article.source, key, None, None, error)
+
+
+def _process(run: _Run, index: int, item: Item) -> ItemResult:
+    """One item on a worker thread; every failure becomes a value."""
+    prepared = _prepare(run, index, item)
+    if isinstance(prepared, ItemResult):
+        return prepared
+    article, pub = prepared
+    key: str | None = None
+    try:
+        key = run.summarizer.item_key(article, published=pub, schema=run.schema)
+        if key in run.skip_keys:
+            return ItemResult(index, article.source, key, None, None, None, skipped=True)
+        ex = run.summarizer.extract(article, published=pub, schema=run.schema)
+    except Exception as exc:  # noqa: BLE001 - one bad item must not end the batch
+        return _failed(run, index, article, key, exc)
+    return _done(run, index, article, key, ex)
+
+
+async def _aprocess(run: _Run, sem: asyncio.Semaphore, index: int, item: Item) -> ItemResult:
+    """Async twin of :func:`_process`; file reads and hashing stay off the event loop."""
+    async with sem:
+        prepared = await asyncio.to_thread(_prepare, run, index, item)
+        if isinstance(prepared, ItemResult):
+            return prepared
+        article, pub = prepared
+        key: str | None = None
+        try:
+            key = await asyncio.to_thread(
+                run.summarizer.item_key, article, published=pub, schema=run.schema
+            )
+            if key in run.skip_keys:
+                return ItemResult(index, article.source, key, None, None, None, skipped=True)
+            ex = await run.summarizer.aextract(article, published=pub, schema=run.schema)
+        except Exception as exc:  # noqa: BLE001 - CancelledError is not an Exception
+            return _failed(run, index, article, key, exc)
+        return _done(run, index, article, key, ex)
+
+
+# --------------------------------------------------------------------------- runners
+
+
+def _start(
+    summarizer: Summarizer,
+    concurrency: int,
+    published: date | None,
+    schema: type[BaseModel] | None,
+    skip_keys: Container[str],
+    budget: Budget | None,
+) -> _Run:
+    """Argument checks that must fail at the call, not at the first ``next()``."""
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    if budget is not None:
+        budget.check(summarizer.model_name)
+    return _Run(summarizer, published, schema, skip_keys, budget)
+
+
+def summarize_many(
+    items: Iterable[Item],
+    *,
+    summarizer: Summarizer,
+    concurrency: int = 4,
+    published: date | None = None,
+    schema: type[BaseModel] | None = None,
+    skip_keys: Container[str] = frozenset(),
+    budget: Budget | None = None,
+) -> Generator[ItemResult, None, None]:
+    """Extract every item on ``concurrency`` threads, yielding results as they finish.
+
+    ``items`` is read lazily (at most ``2 * concurrency`` submitted at a time), so it
+    may be a generator over a huge directory.  Items whose key is in ``skip_keys``
+    come back ``skipped`` without a request.  Closing the generator (or Ctrl-C)
+    cancels queued items; running ones finish in the background and are dropped.
+    Use ``contextlib.closing`` when you may stop early.
+    """
+    run = _start(summarizer, concurrency, published, schema, skip_keys, budget)
+    return _run_threads(run, iter(items), concurrency)
+
+
+def _run_threads(
+    run: _Run, source: Iterator[Item], concurrency: int
+) -> Generator[ItemResult, None, None]:
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=THREAD_PREFIX)
+    pending: dict[Future[ItemResult], int] = {}
+    index = 0
+    exhausted = False
+    finished = False
+    try:
+        while True:
+            while not exhausted and len(pending) < 2 * concurrency:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                if run.budget is not None and run.budget.exceeded():
+                    yield _budget_skip(index, _label(_split(item, None)[0]))
+                else:
+                    future = pool.submit(_process, run, index, item)
+                    pending[future] = index
+                index += 1
+            if not pending:
+                break
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                idx = pending.pop(future)
+                # _process never raises an Exception; only a foreign cancel gets here
+                yield _cancelled(idx) if future.cancelled() else future.result()
+        finished = True
+    finally:
+        for future in pending:
+            future.cancel()
+        # on close/interrupt do not wait: running requests finish on their own threads
+        pool.shutdown(wait=finished, cancel_futures=True)
+
+
+def asummarize_many(
+    items: Iterable[Item],
+    *,
+    summarizer: Summarizer,
+    concurrency: int = 4,
+    published: date | None = None,
+    schema: type[BaseModel] | None = None,
+    skip_keys: Container[str] = frozenset(),
+    budget: Budget | None = None,
+) -> AsyncGenerator[ItemResult, None]:
+    """Async twin of :func:`summarize_many`: tasks bounded by a semaphore.
+
+    Use it with ``async for``.  Cancelling the consumer or ``aclose()`` cancels every
+    unfinished task (and waits for them to unwind) before returning.
+    """
+    run = _start(summarizer, concurrency, published, schema, skip_keys, budget)
+    return _run_tasks(run, iter(items), concurrency)
+
+
+async def _run_tasks(
+    run: _Run, source: Iterator[Item], concurrency: int
+) -> AsyncGenerator[ItemResult, None]:
+    sem = asyncio.Semaphore(concurrency)
+    pending: dict[asyncio.Task[ItemResult], int] = {}
+    index = 0
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(pending) < 2 * concurrency:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                if run.budget is not None and run.budget.exceeded():
+                    yield _budget_skip(index, _label(_split(item, None)[0]))
+                else:
+                    task = asyncio.create_task(_aprocess(run, sem, index, item))
+                    pending[task] = index
+                index += 1
+            if not pending:
+                break
+            done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                idx = pending.pop(task)
+                yield _cancelled(idx) if task.cancelled() else task.result()
+    finally:
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+
+
+# --------------------------------------------------------------------------- output
+
+
+class JsonlSink:
+    """Append-only JSONL output for resumable runs: one line per finished item, flushed
+    and fsynced per line, under an ``flock`` on the file so two processes writing the
+    same output never interleave lines (POSIX; on Windows only threads are serialised).
+
+    An item is never recorded twice, even by two processes sharing the file: under the
+    exclusive lock a writer first reads what others appended since it last looked, and
+    drops any record for a key that already has an ``ok`` line (:meth:`write` returns
+    ``False``).  Deduplicating at write time, not on read, keeps the file itself the
+    answer: one ``ok`` line per item, whoever reads it.  Two runs may still both *work*
+    on an item they started at the same moment; the shared response cache makes the
+    later one free when the first has finished.  Passed as ``skip_keys`` (``key in
+    sink``) the file is re-read before each item, so concurrent runs skip what the other
+    has already finished.  ``error`` lines are attempts, not results: a rerun retries the
+    item and its ``ok`` line is then the result.  A line torn by a killed writer is
+    ignored, and the next write starts on a fresh line.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+        self._done: set[str] = set()
+        self._read_to = 0  # bytes of complete lines already parsed into _done
+
+    def _open_fd(self) -> int:
+        if self._fd is None:
+            raise ValueError("I/O on a closed JsonlSink")
+        return self._fd
+
+    def _catch_up(self, fd: int) -> None:
+        """Parse complete lines appended since the last look (holding ``_lock`` and an
+        flock); a torn last line is left for a later look, when a newline ends it."""
+        size = os.fstat(fd).st_size
+        if size < self._read_to:  # truncated under us: start over
+            self._done.clear()
+            self._read_to = 0
+        pos, tail = self._read_to, b""
+        while pos < size:
+            chunk = os.pread(fd, min(size - pos, 1 << 20), pos)
+            if not chunk:
+                break
+            pos += len(chunk)
+            *lines, tail = (tail + chunk).split(b"\n")
+            for raw in lines:
+                self._note(raw)
+        self._read_to = pos - len(tail)
+
+    def _note(self, raw: bytes) -> None:
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            return  # a line cut short by a killed writer
+        if isinstance(record, dict) and record.get("status") == "ok":
+            key = record.get("key")
+            if isinstance(key, str):
+                self._done.add(key)
+
+    def done_keys(self) -> set[str]:
+        """Keys of items already written as ``ok``; torn or foreign lines are ignored."""
+        with self._lock:
+            fd = self._open_fd()
+            with _flocked(fd, shared=True):
+                self._catch_up(fd)
+            return set(self._done)
+
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` has an ``ok`` line now (re-reads what others appended)."""
+        with self._lock:
+            fd = self._open_fd()
+            with _flocked(fd, shared=True):
+                self._catch_up(fd)
+            return key in self._done
+
+    def write(self, result: ItemResult) -> bool:
+        """Append one record, durable when this returns ``True``; ``False`` when the
+        item already has an ``ok`` line (written by another writer) and nothing was
+        written."""
+        line = json.dumps(result.to_record(), ensure_ascii=False).encode("utf-8") + b"\n"
+        with self._lock:
+            fd = self._open_fd()
+            with _flocked(fd, shared=False):
+                self._catch_up(fd)
+                if result.key is not None and result.key in self._done:
+                    return False
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    line = b"\n" + line  # a killed writer left a torn line: do not glue onto it
+                view = memoryview(line)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+        return True
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def _flocked(fd: int, *, shared: bool) -> Generator[None, None, None]:
+    """Inter-process lock on an open file; released by the OS if the holder dies."""
+    if sys.platform == "win32":
+        yield
+        return
+    fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
