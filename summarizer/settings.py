@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Self
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -17,6 +18,28 @@ EndpointKind = Literal["auto", "openai", "llamacpp", "vllm", "ollama", "other"]
 
 #: name the embedded llama.cpp server reports for the bundled weights
 EMBEDDED_MODEL_NAME = "qwen2.5-coder-1.5b-instruct"
+
+
+def mask_url(url: str) -> str:
+    """``url`` as it may be shown (repr, logs, errors, ``cache info``): the password in
+    its user part or in a ``password=`` query parameter replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, host = netloc.rsplit("@", 1)
+            user, has_password, _ = userinfo.partition(":")
+            # a user part with no colon may be a password written in the wrong place
+            netloc = f"{user}:***@{host}" if has_password else f"***@{host}"
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            query = urlencode(
+                [(k, "***" if "password" in k.lower() else v) for k, v in pairs], safe="*"
+            )
+        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    except ValueError:
+        return "<unparseable cache URL>"
 
 
 def default_cache_dir() -> Path:
@@ -30,8 +53,6 @@ class CacheUrl(SecretStr):
     ``redis://:***@host:6379/0``; ``get_secret_value()`` is the URL itself."""
 
     def _display(self) -> str:
-        from summarizer.cache.store import mask_url  # deferred: Settings loads without the cache
-
         return mask_url(self.get_secret_value())
 
 

@@ -24,10 +24,10 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.apps.cli import app
-from summarizer.cache.store import RedisBackend, ResponseCache, mask_url
+from summarizer.cache.store import RedisBackend, ResponseCache
 from summarizer.errors import CacheError, ConfigError, TransportError
 from summarizer.pipeline.summarizer import Summarizer
-from summarizer.settings import Settings
+from summarizer.settings import Settings, mask_url
 from tests.conftest import ROOT
 
 if str(ROOT / "bench") not in sys.path:

@@ -27,9 +27,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from summarizer.errors import CacheError, ConfigError
+from summarizer.settings import mask_url
 
 if TYPE_CHECKING:
     from summarizer.settings import Settings
@@ -79,28 +80,6 @@ class CacheStats:
     backend: str = "diskcache"
     #: where the answers are, secret-free (a server's URL has its password masked)
     location: str = ""
-
-
-def mask_url(url: str) -> str:
-    """``url`` as it may be shown (repr, logs, errors, ``cache info``): the password in
-    its user part or in a ``password=`` query parameter replaced by ``***``."""
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, host = netloc.rsplit("@", 1)
-            user, has_password, _ = userinfo.partition(":")
-            # a user part with no colon may be a password written in the wrong place
-            netloc = f"{user}:***@{host}" if has_password else f"***@{host}"
-        query = parts.query
-        if query:
-            pairs = parse_qsl(query, keep_blank_values=True)
-            query = urlencode(
-                [(k, "***" if "password" in k.lower() else v) for k, v in pairs], safe="*"
-            )
-        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
-    except ValueError:
-        return "<unparseable cache URL>"
 
 
 class CacheBackend(Protocol):
