@@ -21,13 +21,13 @@ through:
 Both talk to the SAME server process, one after the other (``--order``), each as its
 own batch, so each gets its own prefix reuse.  For a fair score the baseline's final
 answer goes through the library's lenient path afterwards (what ``Summarizer`` does
-after its last attempt: ``grounding(..., strict=False)`` validation against the text
+after its last attempt: lenient ``GroundingContext`` against the text
 the model read, here the raw page, then ``resolve_report``): quotes are located and
 marked, nothing is dropped, nothing is re-asked.  A baseline call that raises (no
 valid answer within its retries) scores as a missing report, as a library failure does.
 
 Prints per article and in total: prompt tokens, completion tokens (every attempt),
-wall seconds, F1 over the list fields (``summarizer.evaluate.scoring`` against
+wall seconds, F1 over the list fields (``summarizer.evaluate`` against
 ``examples/gold``: per-article pooled F1, and the run's micro F1), grounded share,
 and the ratios summarizer / baseline.  Writes bench/out/baseline.json and both sides'
 reports to bench/out/baseline_reports/.  A benchmark, not a test: with the embedded
@@ -51,10 +51,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from summarizer import Settings, Summarizer
-from summarizer.core.ground import GroundingContext, grounding
+from summarizer import Settings, Summarizer, evaluate
+from summarizer.core.ground import GroundingContext
 from summarizer.core.schema import OperationReport, grounded_share
-from summarizer.evaluate import scoring as evaluate
 from summarizer.llm import local
 from summarizer.llm import transport as extract
 from summarizer.pipeline.resolve import resolve_report
@@ -91,8 +90,7 @@ class Row:
 def lenient_report(content: str, text: str, published: date) -> OperationReport:
     """The library's lenient path after the last attempt, against the raw page."""
     ctx = GroundingContext(text, published, False, None)
-    with grounding(ctx, strict=False):
-        report = OperationReport.model_validate_json(content)
+    report = OperationReport.model_validate_json(content, context=ctx)
     resolve_report(report, ctx)
     return report
 

@@ -24,11 +24,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
-from summarizer import Settings, Summarizer
-from summarizer.core.ground import GroundingContext, grounding
+from summarizer import Settings, Summarizer, evaluate
+from summarizer.core.ground import GroundingContext
 from summarizer.core.schema import OperationReport, grounded_share, request_schema
-from summarizer.evaluate import scoring as evaluate
-from summarizer.pipeline.clean import clean_page
+from summarizer.pipeline.cleaning import clean_page
 from summarizer.pipeline.prompts import load_prompt
 from summarizer.pipeline.resolve import resolve_report
 
@@ -111,8 +110,7 @@ def run_cite(entry: dict[str, Any], base_url: str) -> dict[str, Any]:
     secs = time.perf_counter() - t
     data = ids_to_quotes(json.loads(r.choices[0].message.content or "{}"), text, spans)
     ctx = GroundingContext(text, pub, False, page.main.to_original)
-    with grounding(ctx, strict=False):
-        report = OperationReport.model_validate(data)
+    report = OperationReport.model_validate(data, context=ctx)
     resolve_report(report, ctx)
     usage = r.usage
     return {

@@ -96,7 +96,7 @@ CleanPage = Callable[[str], _CleanResult]
 
 #: where the cleaning function has lived; the package is being reorganised, so take the
 #: first that imports rather than pin one path
-_CLEAN_MODULES = ("summarizer.pipeline.clean", "summarizer.clean")
+_CLEAN_MODULES = ("summarizer.pipeline.cleaning", "summarizer.pipeline.clean", "summarizer.clean")
 
 
 def find_clean_page() -> tuple[str, CleanPage]:

@@ -43,7 +43,7 @@ from typing import Any
 import yaml
 
 from summarizer import Settings, Summarizer
-from summarizer.pipeline.clean import clean_page
+from summarizer.pipeline.cleaning import clean_page
 from summarizer.runs.many import summarize_many
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,8 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import muc4
 import re3d
 
-from summarizer import Settings, Summarizer
-from summarizer.evaluate import scoring as evaluate
+from summarizer import Settings, Summarizer, evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -50,7 +50,7 @@ from typing import Any
 from loopback import LoopbackServer, recorded_answers  # bench scripts import siblings by name
 
 from summarizer import Settings, Summarizer
-from summarizer.pipeline.clean import clean_page
+from summarizer.pipeline.cleaning import clean_page
 from summarizer.runs.many import summarize_many
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,6 +167,18 @@ def stub_answers() -> tuple[dict[str, tuple[str, bytes]], list[tuple[Path, date]
         answers[stem] = (max(text.splitlines(), key=len)[:80], bodies[stem])
         articles.append((path, date.fromisoformat(e["published"])))
     return answers, articles
+
+
+@contextlib.contextmanager
+def replay_stub() -> Iterator[tuple[str, list[tuple[Path, date]]]]:
+    """A loopback server replaying the examples' recorded answers: its URL and the
+    examples it answers for; stopped on exit."""
+    answers, articles = stub_answers()
+    server = LoopbackServer(answers, 0.0)
+    try:
+        yield server.url, articles
+    finally:
+        server.shutdown()
 
 
 def corpus(articles: list[tuple[Path, date]], n: int, shift: int = 0) -> list[Any]:

@@ -35,7 +35,7 @@ from typing import Any
 import requests
 from loopback import ROOT, LoopbackServer, pct, recorded_answers
 
-from summarizer.pipeline.clean import clean_page
+from summarizer.pipeline.cleaning import clean_page
 from summarizer.settings import EMBEDDED_MODEL_NAME
 
 

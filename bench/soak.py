@@ -48,8 +48,8 @@ from loopback import recorded_answers
 from pydantic import BaseModel
 
 from summarizer import Settings, Summarizer
-from summarizer.pipeline.prompts import Prompt
-from summarizer.pipeline.summarizer import Extraction, Source
+from summarizer.core.results import Extraction
+from summarizer.pipeline.summarizer import PreparedJob
 from summarizer.runs.many import ItemError, summarize_many
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,19 +119,12 @@ class TimedSummarizer(Summarizer):
         self.seconds: dict[str, float] = {}
         self._times_lock = threading.Lock()
 
-    def extract(
-        self,
-        source: Source,
-        *,
-        published: date | None = None,
-        schema: type[T] | None = None,
-        prompt: Prompt | str | Path | None = None,
-    ) -> Extraction[T]:
+    def extract_prepared(self, job: PreparedJob) -> Extraction[Any]:
         started = time.monotonic()
         try:
-            return super().extract(source, published=published, schema=schema, prompt=prompt)
+            return super().extract_prepared(job)
         finally:
-            label = getattr(source, "source", None) or str(source)[:80]
+            label = job.article.source or str(job.article)[:80]
             with self._times_lock:
                 self.seconds[label] = time.monotonic() - started
 

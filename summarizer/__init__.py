@@ -7,21 +7,23 @@ stays cheap (no openai, instructor or pydantic until first use).
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from summarizer._version import __version__
 
 if TYPE_CHECKING:
-    from summarizer.consolidate.engine import (
-        AliasTable,
+    from summarizer.consolidate.models import (
         Conflict,
         Consolidation,
         OperationTimeline,
         PhaseRecord,
-        load_reports,
     )
+    from summarizer.consolidate.names import AliasTable
+    from summarizer.consolidate.sources import load_reports
     from summarizer.core.ground import Alignment, align
+    from summarizer.core.results import Extraction
     from summarizer.core.schema import (
         DateFact,
         Evidence,
@@ -42,13 +44,14 @@ if TYPE_CHECKING:
         SummarizerError,
         TransportError,
     )
+    from summarizer.outputs.review import to_html
     from summarizer.pipeline.prompts import Prompt, load_prompt
-    from summarizer.pipeline.summarizer import Extraction, Summarizer, asummarize, summarize
+    from summarizer.pipeline.summarizer import Summarizer, asummarize, summarize
     from summarizer.settings import Settings
 
 _EXPORTS: dict[str, str] = {
     "Summarizer": "summarizer.pipeline.summarizer",
-    "Extraction": "summarizer.pipeline.summarizer",
+    "Extraction": "summarizer.core.results",
     "summarize": "summarizer.pipeline.summarizer",
     "asummarize": "summarizer.pipeline.summarizer",
     "Settings": "summarizer.settings",
@@ -72,12 +75,13 @@ _EXPORTS: dict[str, str] = {
     "TransportError": "summarizer.errors",
     "ExtractionError": "summarizer.errors",
     "CacheError": "summarizer.errors",
-    "load_reports": "summarizer.consolidate.engine",
-    "AliasTable": "summarizer.consolidate.engine",
-    "Conflict": "summarizer.consolidate.engine",
-    "Consolidation": "summarizer.consolidate.engine",
-    "OperationTimeline": "summarizer.consolidate.engine",
-    "PhaseRecord": "summarizer.consolidate.engine",
+    "load_reports": "summarizer.consolidate.sources",
+    "to_html": "summarizer.outputs.review",
+    "AliasTable": "summarizer.consolidate.names",
+    "Conflict": "summarizer.consolidate.models",
+    "Consolidation": "summarizer.consolidate.models",
+    "OperationTimeline": "summarizer.consolidate.models",
+    "PhaseRecord": "summarizer.consolidate.models",
 }
 
 __all__ = [
@@ -113,7 +117,22 @@ __all__ = [
     "load_prompt",
     "load_reports",
     "summarize",
+    "to_html",
 ]
+
+
+def _register_notebook_display() -> None:
+    """Reports display as inline reviews in a running IPython (notebook) shell; elsewhere
+    nothing is imported, so ``import summarizer`` stays cheap."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None:
+        from summarizer.outputs.notebook import register_formatters
+
+        register_formatters(shell)
+
+
+_register_notebook_display()
 
 
 def __getattr__(name: str) -> Any:

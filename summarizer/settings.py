@@ -7,10 +7,11 @@ Everything that changes *which* model answers or *how* it is asked lives here, s
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Self
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -20,26 +21,68 @@ EndpointKind = Literal["auto", "openai", "llamacpp", "vllm", "ollama", "other"]
 EMBEDDED_MODEL_NAME = "qwen2.5-coder-1.5b-instruct"
 
 
+#: a URL scheme (RFC 3986)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+#: a user name that may be shown: nothing a password could spill into
+_PLAIN_USER = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def split_url_userinfo(url: str) -> tuple[str, str | None, str]:
+    """``(scheme, userinfo, rest)`` of ``scheme://userinfo@rest``, the user part taken up
+    to the LAST ``@``: a password that is not percent-encoded (``/``, ``?``, ``#``, ``@``
+    in it) stays whole, so it is masked whole.  ``userinfo`` is None without an ``@``;
+    ``scheme`` is ``""`` when ``url`` has no ``scheme://``."""
+    scheme, sep, after = url.partition("://")
+    if not sep or not _SCHEME.fullmatch(scheme):
+        return "", None, url
+    if "@" not in after:
+        return scheme, None, after
+    userinfo, _, rest = after.rpartition("@")
+    return scheme, userinfo, rest
+
+
+def url_userinfo_is_ambiguous(url: str) -> bool:
+    """The part before the last ``@`` has a ``/``, ``?`` or ``#``: a URL parser would
+    cut the password there (and show the rest as host, path or query)."""
+    _, userinfo, _ = split_url_userinfo(url)
+    return userinfo is not None and any(c in userinfo for c in "/?#")
+
+
+def _mask_query(query: str) -> str:
+    out: list[str] = []
+    hiding = False
+    for part in query.split("&"):
+        name, eq, _ = part.partition("=")
+        if "password" in unquote(name).lower():
+            out.append(f"{name}=***")
+            hiding = True
+        elif hiding and not eq:
+            continue  # an '&' inside the password: the rest of it
+        else:
+            hiding = False
+            out.append(part)
+    return "&".join(out)
+
+
 def mask_url(url: str) -> str:
-    """``url`` as it may be shown (repr, logs, errors, ``cache info``): the password in
-    its user part or in a ``password=`` query parameter replaced by ``***``."""
+    """``url`` as it may be shown (repr, logs, errors, ``cache info``): everything
+    between ``scheme://`` and the last ``@`` masked (``user:***@`` when the user name is
+    plain, else ``***@``), a ``password=`` query parameter's value masked, no fragment.
+    Something that is not ``scheme://...`` is not shown at all."""
+    scheme, userinfo, rest = split_url_userinfo(url)
+    if not scheme:
+        return "<cache URL without scheme://>"
+    shown_user = ""
+    if userinfo is not None:
+        user, colon, _ = userinfo.partition(":")
+        plain = colon and (not user or _PLAIN_USER.fullmatch(user))
+        shown_user = f"{user}:***@" if plain else "***@"
     try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, host = netloc.rsplit("@", 1)
-            user, has_password, _ = userinfo.partition(":")
-            # a user part with no colon may be a password written in the wrong place
-            netloc = f"{user}:***@{host}" if has_password else f"***@{host}"
-        query = parts.query
-        if query:
-            pairs = parse_qsl(query, keep_blank_values=True)
-            query = urlencode(
-                [(k, "***" if "password" in k.lower() else v) for k, v in pairs], safe="*"
-            )
-        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+        parts = urlsplit(f"{scheme}://{rest}")
     except ValueError:
-        return "<unparseable cache URL>"
+        return f"{scheme}://{shown_user}<unparseable>"
+    query = f"?{_mask_query(parts.query)}" if parts.query else ""
+    return f"{parts.scheme}://{shown_user}{parts.netloc}{parts.path}{query}"
 
 
 def default_cache_dir() -> Path:
@@ -90,6 +133,12 @@ class Settings(BaseModel):
     )
     cache_ttl: float | None = Field(
         None, gt=0, description="Seconds a cached answer is kept; None = until cleared or evicted."
+    )
+    cache_signing_key: SecretStr | None = Field(
+        None,
+        description="Signs every cached answer (HMAC-SHA256), for a cache others can write "
+        "to (a shared Redis): an entry without this key's signature is a miss.  Everyone "
+        "sharing the cache needs the same key (at least 16 characters).",
     )
 
     timeout: float = Field(600.0, gt=0, description="Seconds per HTTP request.")
@@ -144,6 +193,13 @@ class Settings(BaseModel):
         "The cache saves each finished prompt's state and restores the longest match.",
     )
     local_start_timeout: float = Field(180.0, gt=0)
+
+    @field_validator("cache_signing_key")
+    @classmethod
+    def _long_enough(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and len(v.get_secret_value()) < 16:
+            raise ValueError("cache_signing_key must be at least 16 characters")
+        return v
 
     @field_validator("base_url")
     @classmethod
@@ -207,6 +263,7 @@ class Settings(BaseModel):
             "SUMMARIZER_CACHE_DIR": "cache_dir",
             "SUMMARIZER_CACHE_URL": "cache_url",
             "SUMMARIZER_CACHE_TTL": "cache_ttl",
+            "SUMMARIZER_CACHE_KEY": "cache_signing_key",
             "SUMMARIZER_MODEL_PATH": "model_path",
             "SUMMARIZER_MODEL_DIR": "model_dir",
             "SUMMARIZER_MODEL_SHA256": "model_sha256",

@@ -33,8 +33,7 @@ from tests.conftest import ROOT
 if str(ROOT / "bench") not in sys.path:
     sys.path.insert(0, str(ROOT / "bench"))  # bench scripts import their siblings by name
 
-from loopback import LoopbackServer
-from scale import DEAD_URL, RedisServer, redis_binary, stub_answers, stub_settings
+from scale import DEAD_URL, RedisServer, redis_binary, replay_stub, stub_settings
 
 PASSWORD = "s3cret-Pa55word"
 
@@ -64,12 +63,8 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def stub() -> Iterator[tuple[str, list[tuple[Path, date]]]]:
-    answers, articles = stub_answers()
-    server = LoopbackServer(answers, 0.0)
-    try:
-        yield server.url, articles
-    finally:
-        server.shutdown()
+    with replay_stub() as served:
+        yield served
 
 
 def raw_client(url: str) -> Any:
@@ -102,8 +97,9 @@ def test_cache_ttl_reaches_diskcache_too(tmp_path: Path) -> None:
     cache = ResponseCache.for_settings(settings)
     try:
         assert cache.stats().backend == "diskcache"
-        cache.set("k", {"v": 1})
-        assert cache.get("k") == {"v": 1}
+        entry = {"content": "{}", "usage": {}, "attempts": 1, "warnings": []}  # an answer's shape
+        cache.set("k", entry)
+        assert cache.get("k") == entry
         time.sleep(0.3)
         assert cache.get("k") is None  # expired
     finally:
@@ -137,6 +133,32 @@ def test_round_trip_namespace_ttl_stats_and_clear(redis_url: str) -> None:
         assert r.get("someone-else:key") == "theirs"  # only our namespace is cleared
     finally:
         cache.close()
+        r.close()
+
+
+def test_a_shared_redis_with_a_signing_key_serves_only_signed_answers(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """Another writer to the shared server (no key) cannot plant an answer: neither a
+    well-formed one nor one of another shape; a reader without the key refuses the
+    malformed one too."""
+    answer = {"content": '{"relevance": "unrelated"}', "usage": {}, "attempts": 1, "warnings": []}
+    keyed = Settings(cache_dir=tmp_path, cache_url=redis_url, cache_signing_key="k" * 32)
+    cache = ResponseCache.for_settings(keyed)
+    plain = ResponseCache.for_settings(keyed.model_copy(update={"cache_signing_key": None}))
+    r = raw_client(redis_url)
+    try:
+        cache.set("ours", answer)
+        assert cache.get("ours") == answer
+        assert r.get("summarizer:v1:responses:ours").startswith("hmac-sha256:")
+        r.set("summarizer:v1:responses:planted", json.dumps(answer))
+        r.set("summarizer:v1:responses:odd", json.dumps({**answer, "attempts": "x"}))
+        assert cache.get("planted") is None and cache.get("odd") is None
+        assert plain.get("odd") is None  # the shape is checked with or without a key
+        assert PASSWORD not in repr(keyed) and "k" * 32 not in repr(keyed)
+    finally:
+        cache.close()
+        plain.close()
         r.close()
 
 

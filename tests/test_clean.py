@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from summarizer.pipeline.clean import CHARS_PER_TOKEN, CleanResult, Story, clean_page
+from summarizer.pipeline.cleaning import CHARS_PER_TOKEN, CleanResult, Story, clean_page
 from tests.conftest import EXAMPLES, load_manifest
 
 MANIFEST = load_manifest()

@@ -22,7 +22,8 @@ import yaml
 from rich.console import Console
 from typer.testing import CliRunner
 
-from summarizer.apps.cli import _progress, _progress_text, app
+from summarizer.apps.cli import app
+from summarizer.apps.cli.progress import ProgressBar, progress_text
 from summarizer.errors import ConfigError
 from summarizer.runs.many import DEFAULT_PRICES, ItemError, ItemResult, load_prices, price_for
 from summarizer.settings import EMBEDDED_MODEL_NAME
@@ -271,11 +272,11 @@ def test_price_lookup_and_loading(tmp_path: Path) -> None:
 
 
 def test_progress_text_rate_and_eta() -> None:
-    text = _progress_text(2, 5, 240.0, failed=1, cached=0, skipped=0)
+    text = progress_text(2, 5, 240.0, failed=1, cached=0, skipped=0)
     assert text == "0.5/min · ETA 0:06:00 · 1 failed · 0 cached"
-    fast = _progress_text(10, 30, 4.0, failed=0, cached=7, skipped=2)
+    fast = progress_text(10, 30, 4.0, failed=0, cached=7, skipped=2)
     assert fast == "2.50/s · ETA 0:00:08 · 0 failed · 7 cached · 2 skipped"
-    assert _progress_text(0, 3, 0.0, 0, 0, 0).startswith("ETA -:--:--")
+    assert progress_text(0, 3, 0.0, 0, 0, 0).startswith("ETA -:--:--")
 
 
 def test_progress_bar_on_a_terminal_shows_failures_and_cache_hits() -> None:
@@ -284,7 +285,7 @@ def test_progress_bar_on_a_terminal_shows_failures_and_cache_hits() -> None:
     cached = ItemResult(0, "a", "k", SimpleNamespace(), SimpleNamespace(cache_hit=True), None)  # type: ignore[arg-type]
     failed = ItemResult(1, "b", None, None, None, ItemError("input", "empty"))
     skipped = ItemResult(2, "c", None, None, None, ItemError("budget", "budget exhausted"), True)
-    with _progress(4, console=console) as advance:
+    with ProgressBar(4, console=console) as advance:
         advance(cached)
         advance(failed)
         advance(skipped)

@@ -26,7 +26,7 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.apps.cli import app
-from summarizer.consolidate.engine import (
+from summarizer.consolidate import (
     AliasTable,
     CachedMatcher,
     Consolidation,
@@ -44,7 +44,14 @@ from summarizer.consolidate.engine import (
 from summarizer.core.ground import GroundingContext
 from summarizer.core.schema import OperationReport
 from summarizer.errors import ConfigError, InputError
-from summarizer.pipeline.clean import clean_page
+from summarizer.outputs.timeline import (
+    conflicts_frame,
+    phases_frame,
+    register_formatters,
+    to_markdown,
+    to_svg,
+)
+from summarizer.pipeline.cleaning import clean_page
 from summarizer.pipeline.resolve import resolve_report
 from tests.conftest import EXAMPLES
 from tests.test_transport import Script, fake_server, recorded_body
@@ -367,14 +374,13 @@ def test_a_policy_picks_a_display_value_and_says_so(
 
 
 def test_outputs_markdown_svg_json_and_tables(merged: Consolidation) -> None:
-    md = merged.to_markdown()
+    md = to_markdown(merged)
     op = _op(merged)
     for c in op.conflicts:
         for claim in c.claims:
             assert claim.evidence is not None and claim.evidence.quote in md
     assert "| Phase 2 |" in md and "Running totals as reported" in md
-    assert op._repr_markdown_() == op.to_markdown()
-    svg = op._repr_svg_()
+    svg = to_svg(op)
     root = ET.fromstring(svg)
     assert root.tag.endswith("svg")
     texts = [t.text for t in root.iter() if t.tag.endswith("text")]
@@ -384,7 +390,7 @@ def test_outputs_markdown_svg_json_and_tables(merged: Consolidation) -> None:
     again = Consolidation.model_validate_json(merged.model_dump_json())
     assert again == merged
     pytest.importorskip("pandas")
-    phases = merged.phases_frame()
+    phases = phases_frame(merged)
     assert list(phases["phase"].astype("object").where(phases["phase"].notna(), None)) == [
         None,
         1,
@@ -392,9 +398,26 @@ def test_outputs_markdown_svg_json_and_tables(merged: Consolidation) -> None:
         3,
     ]
     assert phases.loc[phases["phase"] == 2, "conflicts"].item() == 3
-    conflicts = merged.conflicts_frame()
+    conflicts = conflicts_frame(merged)
     assert len(conflicts) == sum(len(c.claims) for c in op.conflicts)
     assert {"conflict", "source", "value", "quote", "start", "end"} <= set(conflicts.columns)
+
+
+def test_a_notebook_shows_timelines_as_markdown_and_svg(merged: Consolidation) -> None:
+    """The models carry no rendering; the shell's formatters are taught them by type."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    op = _op(merged)
+    assert not any(hasattr(op, a) for a in ("to_markdown", "_repr_markdown_", "_repr_svg_"))
+    shell = InteractiveShell.instance()
+    try:
+        register_formatters(shell)
+        for shown in (merged, op):
+            data, _ = shell.display_formatter.format(shown)
+            assert data["text/markdown"] == to_markdown(shown)
+            assert data["image/svg+xml"] == to_svg(shown)
+    finally:
+        InteractiveShell.clear_instance()
 
 
 def test_cli_consolidate(campaign: list[SourcedReport], tmp_path: Path) -> None:
@@ -819,26 +842,20 @@ def test_same_outcome_from_two_outlets_is_one_event() -> None:
     assert op.conflicts == []
 
 
+def _one_article(*outcomes: tuple[str, str, str]) -> OperationTimeline:
+    """The operation made of one phase-one article reporting these outcomes."""
+    a = report("a", "Operation Iron Dawn", phase=1, outcomes=outcomes)
+    return consolidate([a]).operations[0]
+
+
 def test_repeated_outcome_in_one_article_is_not_added() -> None:
-    a = report(
-        "a",
-        "Operation Iron Dawn",
-        phase=1,
-        outcomes=(("killed", "militants", "9"), ("killed", "terrorists", "9")),
-    )
-    op = consolidate([a]).operations[0]
+    op = _one_article(("killed", "militants", "9"), ("killed", "terrorists", "9"))
     tally = op.tally("killed militants")
     assert tally is not None and tally.low == 9
 
 
 def test_two_figures_in_one_article_are_a_conflict_not_a_sum() -> None:
-    a = report(
-        "a",
-        "Operation Iron Dawn",
-        phase=1,
-        outcomes=(("killed", "militants", "9"), ("killed", "fighters", "4")),
-    )
-    op = consolidate([a]).operations[0]
+    op = _one_article(("killed", "militants", "9"), ("killed", "fighters", "4"))
     (conflict,) = op.conflicts
     assert conflict.sources == ["a"] and "one article gives several values" in conflict.explanation
     tally = op.tally("killed militants")
@@ -1018,9 +1035,9 @@ def test_tables_need_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
     c = consolidate([report("a", "Operation Iron Dawn", phase=1)])
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ConfigError, match="summarizer\\[tables\\]"):
-        c.phases_frame()
+        phases_frame(c)
     with pytest.raises(ConfigError):
-        c.conflicts_frame()
+        conflicts_frame(c)
 
 
 # --------------------------------------------------------------------------- ungrounded facts
@@ -1056,7 +1073,7 @@ def test_facts_whose_quote_does_not_back_them_are_set_aside_not_merged() -> None
         (zagros.stem, "area", "quote_does_not_state_it"),
         (zagros.stem, "outcomes", "quote_not_found"),
     }
-    assert "Set aside" in c.to_markdown() and "12,460" in c.to_markdown()
+    assert "Set aside" in to_markdown(c) and "12,460" in to_markdown(c)
     # the same facts merge when asked to (Rules.grounded_only=False)
     everything = consolidate(
         mixed, aliases=AliasTable.from_file(ALIASES), rules=Rules(grounded_only=False)

@@ -10,11 +10,17 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from summarizer.core.ground import grounding
+from summarizer.core.ground import GroundingContext
+from summarizer.core.results import Extraction
 from summarizer.core.schema import Evidence, ExtractionMeta, OperationReport
-from summarizer.outputs.notebook import ReportList, report_html, show
+from summarizer.outputs.notebook import (
+    ReportList,
+    extraction_html,
+    register_formatters,
+    report_html,
+    show,
+)
 from summarizer.outputs.review import collect_facts
-from summarizer.pipeline.summarizer import Extraction
 from summarizer.runs.many import ItemError, ItemResult
 
 ARTICLE = (
@@ -62,8 +68,8 @@ def _report() -> OperationReport:
         ],
         "summary": "Police launched <i>Operation Night Owl</i> & arrested 14.",
     }
-    with grounding(ARTICLE, date(2025, 5, 4), strict=False):
-        report = OperationReport.model_validate(data)
+    ctx = GroundingContext(ARTICLE, date(2025, 5, 4), strict=False)
+    report = OperationReport.model_validate(data, context=ctx)
     report._article = ARTICLE
     return report
 
@@ -111,7 +117,7 @@ def _css_is_scoped(out: str) -> None:
 
 def test_inline_review_highlights_each_quote_at_its_offsets() -> None:
     r = _report()
-    out = r._repr_html_()
+    out = report_html(r)
     _no_markup_from_the_article(out)
     _css_is_scoped(out)
     facts = collect_facts(r)
@@ -132,7 +138,7 @@ def test_inline_review_highlights_each_quote_at_its_offsets() -> None:
 def test_without_the_article_a_compact_fact_table() -> None:
     r = _report()
     r._article = None
-    out = r._repr_html_()
+    out = report_html(r)
     _no_markup_from_the_article(out)
     assert "<mark" not in out and "<table>" in out
     assert "<q>seized 9 rifles &lt;script&gt;steal()&lt;/script&gt;</q>" in out
@@ -152,7 +158,7 @@ def test_attribute_values_cannot_break_out() -> None:
 
 def test_extraction_display() -> None:
     r = _report()
-    out = Extraction(value=r, meta=_meta(warnings=["article truncated <here>"]))._repr_html_()
+    out = extraction_html(Extraction(value=r, meta=_meta(warnings=["article truncated <here>"])))
     assert "source: night_owl.txt" in out and "&lt;here&gt;" in out and "<mark" in out
 
     class Incident(BaseModel):
@@ -160,7 +166,7 @@ def test_extraction_display() -> None:
         evidence: Evidence
 
     inc = Incident(perpetrator="<img src=x onerror=alert(1)>", evidence=Evidence(quote="q"))
-    out = Extraction(value=inc, meta=_meta(schema_name="Incident"))._repr_html_()
+    out = extraction_html(Extraction(value=inc, meta=_meta(schema_name="Incident")))
     assert "<img" not in out and "&lt;img src=x" in out and "Incident" in out
 
 
@@ -188,8 +194,8 @@ def test_report_list_shows_failures_and_folds_reviews() -> None:
 def test_two_reports_never_share_anchor_ids() -> None:
     a, b = _report(), _report()
     b.summary = "Another report."
-    ids_a = set(re.findall(r'id="(smz-[0-9a-f]+)-fact', a._repr_html_()))
-    ids_b = set(re.findall(r'id="(smz-[0-9a-f]+)-fact', b._repr_html_()))
+    ids_a = set(re.findall(r'id="(smz-[0-9a-f]+)-fact', report_html(a)))
+    ids_b = set(re.findall(r'id="(smz-[0-9a-f]+)-fact', report_html(b)))
     assert len(ids_a) == len(ids_b) == 1 and ids_a != ids_b
 
 
@@ -197,6 +203,24 @@ def test_two_reports_never_share_anchor_ids() -> None:
 def test_article_text_is_always_inert(bad: str) -> None:
     r = _report()
     r._article = ARTICLE + bad
-    out = r._repr_html_()
+    out = report_html(r)
     assert bad not in out or bad == "\x00"
     assert "<script" not in out
+
+
+def test_an_ipython_shell_shows_reports_and_extractions_as_reviews() -> None:
+    """The data types carry no ``_repr_html_``: the shell's formatter is taught them."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        register_formatters(shell)
+        r = _report()
+        data, _ = shell.display_formatter.format(r)
+        assert data["text/html"] == report_html(r)
+        ex = Extraction(value=r, meta=_meta())
+        data, _ = shell.display_formatter.format(ex)
+        assert "<mark" in data["text/html"] and "night_owl.txt" in data["text/html"]
+        assert not hasattr(r, "_repr_html_") and not hasattr(ex, "_repr_html_")
+    finally:
+        InteractiveShell.clear_instance()

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from summarizer.core.schema import DateFact, OperationReport, Quantity
-from summarizer.evaluate.scoring import (
+from summarizer.evaluate import (
     LIST_FIELDS,
     Gold,
     ReportScore,
@@ -163,13 +163,16 @@ def test_perfect_prediction_scores_one() -> None:
     score = score_report(_outlet_a_perfect(), _gold_file("iron_harvest_phase2_outlet_a"))
     for name, field in score.fields.items():
         assert (field.fp, field.fn, field.f1) == (0, 0, 1.0), (name, field)
-    assert all(v for v in score.scalars.values()), score.scalars
+    scalars = dict(score.scalars)
+    assert scalars.pop("country") is None  # not in the example gold: not scored
+    assert all(v for v in scalars.values()), scalars
     assert score.traps == []
     assert score.f1 == 1.0
     assert (score.role_correct, score.role_total) == (4, 4)
     summary = aggregate([score])
     assert summary.overall.f1 == 1.0 and summary.overall_macro_f1 == 1.0
-    assert all(r.accuracy == 1.0 for r in summary.scalars.values())
+    assert summary.scalars["country"].total == 0
+    assert all(r.accuracy == 1.0 for k, r in summary.scalars.items() if k != "country")
 
 
 def test_alternative_spelling_of_a_person_is_right() -> None:
@@ -394,6 +397,35 @@ def test_wrong_scalars() -> None:
     assert scalars["area_value"] is True
 
 
+def test_country_is_scored_like_a_name_when_the_gold_names_one() -> None:
+    gold = _gold(country=["Iraq", "Republic of Iraq"])
+    right = score_report(_report(country=_named("iraq")), gold)
+    assert right.scalars["country"] is True
+    assert score_report(_report(country=_named("the Republic of Iraq")), gold).scalars["country"]
+    assert score_report(_report(country=_named("Syria")), gold).scalars["country"] is False
+    # equal keys only: a name merely containing the country is another answer
+    near = score_report(_report(country=_named("Northern Iraq")), gold)
+    assert near.scalars["country"] is False
+    assert score_report(_report(), gold).scalars["country"] is False  # no country named
+    assert score_report(None, gold).scalars["country"] is False  # no prediction
+    summary = aggregate([right, score_report(_report(), gold)])
+    assert (summary.scalars["country"].correct, summary.scalars["country"].total) == (1, 2)
+    assert summary.scalars["country"].accuracy == 0.5
+    assert "country" in render_table(summary)
+
+
+def test_country_is_not_scored_when_the_gold_has_none() -> None:
+    for gold in (_gold(), _gold(country=None), _gold(country=[])):
+        assert gold.country == []
+        assert score_report(_report(), gold).scalars["country"] is None
+        assert score_report(_report(country=_named("Iraq")), gold).scalars["country"] is None
+        assert score_report(None, gold).scalars["country"] is None
+    assert _gold(country="Iraq").country == ["Iraq"]
+    summary = evaluate(GOLD_DIR, {})  # the examples' gold files have no country key
+    assert summary.scalars["country"].total == 0
+    assert summary.scalars["country"].accuracy is None
+
+
 def test_unnamed_operation_must_stay_unnamed() -> None:
     gold = _gold_file("lake_region_raids")
     assert score_report(_report(), gold).scalars["operation_name"] is True
@@ -420,7 +452,9 @@ def test_missing_prediction_is_all_false_negatives() -> None:
     score = score_report(None, gold)
     assert score.missing and score.f1 == 0.0
     assert score.fields["forces"].fn == 4 and score.fields["forces"].fp == 0
-    assert all(v is False for v in score.scalars.values())
+    scalars = dict(score.scalars)
+    assert scalars.pop("country") is None  # the example gold names no country
+    assert all(v is False for v in scalars.values())
 
 
 # --------------------------------------------------------------------------- aggregate

@@ -111,7 +111,7 @@ def test_published_date_changes_the_cache_key(settings_for: Any) -> None:
 
 def test_glued_story_contributes_nothing(settings_for: Any, cassette: Any) -> None:
     """Outlet B ends with a football report: none of its facts may reach the report."""
-    from summarizer.pipeline.clean import clean_page
+    from summarizer.pipeline.cleaning import clean_page
 
     entry = next(e for e in MANIFEST if "outlet_b" in e["file"])
     path = EXAMPLES / entry["file"]

@@ -2,7 +2,7 @@
 
 ``summarizer.core.ground`` normalises in bulk and finds matching runs with ``str.find``
 instead of a per-character loop and ``difflib``; offsets and scores (a ``not_found``
-quote's score is reported too) must not move by one.  ``summarizer.pipeline.clean`` skips
+quote's score is reported too) must not move by one.  ``summarizer.pipeline.cleaning`` skips
 regexes that cannot match.  The references below are the straightforward versions,
 kept here as the specification.
 """
@@ -19,7 +19,6 @@ import pytest
 import yaml
 
 from summarizer.core.ground import (
-    _QUOTE_MAP,
     FUZZY_MAX_STRETCH,
     FUZZY_THRESHOLD,
     MIN_FUZZY_LEN,
@@ -32,8 +31,8 @@ from summarizer.core.ground import (
     align,
     normalize,
 )
-from summarizer.pipeline import clean
-from summarizer.pipeline.clean import clean_page
+from summarizer.core.text import TYPOGRAPHY
+from summarizer.pipeline.cleaning import clean_page, patterns, rules
 from tests.conftest import EXAMPLES, ROOT
 
 
@@ -41,7 +40,7 @@ def ref_normalize(text: str) -> tuple[str, tuple[int, ...]]:
     out: list[str] = []
     offsets: list[int] = []
     pending_space = False
-    for i, ch in enumerate(text.translate(_QUOTE_MAP)):
+    for i, ch in enumerate(text.translate(TYPOGRAPHY)):
         if ch.isspace():
             pending_space = bool(out)
             continue
@@ -215,24 +214,25 @@ def _odd_lines(seed: int, n: int) -> list[str]:
 
 def test_norm_equals_its_regex_definition() -> None:
     for line in _page_lines() + _odd_lines(11, 3000):
-        want = clean._SPACES.sub(" ", clean._EDGE.sub("", line.translate(clean._QUOTES).lower()))
-        assert clean._norm(line) == want, repr(line)
+        unified = line.translate(patterns.QUOTES).lower()
+        want = patterns.SPACES.sub(" ", patterns.EDGE.sub("", unified))
+        assert rules._norm(line) == want, repr(line)
 
 
 def test_caption_prefilter_never_hides_a_match() -> None:
     for line in _page_lines() + _odd_lines(12, 3000):
         tail = line[-120:]
         want = bool(
-            clean._CAPTION_START.match(line)
-            or clean._CAPTION_END.search(tail)
-            or clean._CAPTION_CREDIT.search(tail)
+            patterns.CAPTION_START.match(line)
+            or patterns.CAPTION_END.search(tail)
+            or patterns.CAPTION_CREDIT.search(tail)
         )
-        assert clean._is_caption(line) == want, repr(line)
+        assert rules._is_caption(line) == want, repr(line)
 
 
 def test_injection_prefilter_never_hides_a_match() -> None:
     lines = _page_lines() + _odd_lines(13, 3000)
-    assert sum(bool(clean._INJECTION.search(x)) for x in lines) > 100  # cases were made
+    assert sum(bool(patterns.INJECTION.search(x)) for x in lines) > 100  # cases were made
     for line in lines:
-        if clean._INJECTION.search(line):
-            assert clean._may_hold_injection(line), repr(line)
+        if patterns.INJECTION.search(line):
+            assert rules.may_hold_injection(line), repr(line)

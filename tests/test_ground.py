@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from summarizer.core.ground import FUZZY_THRESHOLD, align, normalize
+from summarizer.core.text import TYPOGRAPHY, unify
 
 TEXT = (
     "Skip to Main Content\n"
@@ -92,3 +93,12 @@ def test_quote_that_skips_a_dated_clause_still_aligns() -> None:
     a = align(quote, text)
     assert a.status == "fuzzy"
     assert a.start == 0 and a.end is not None and text[a.end - 5 : a.end] == "Syria"
+
+
+def test_the_typography_table_maps_one_character_to_one() -> None:
+    """Offsets into a unified text are offsets into the page only if no entry grows."""
+    assert all(len(plain) == 1 for plain in TYPOGRAPHY.values())
+    page = "".join(chr(c) for c in TYPOGRAPHY) + " plain"
+    assert len(unify(page)) == len(page)
+    assert unify(page) == page.translate(TYPOGRAPHY)
+    assert unify("nothing to do") == "nothing to do"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from summarizer.core.schema import OperationReport, iter_evidence
-from summarizer.pipeline.clean import clean_page
+from summarizer.pipeline.cleaning import clean_page
 from summarizer.pipeline.summarizer import Summarizer
 
 ARTICLE = (

@@ -1,4 +1,4 @@
-"""``extract.instructor_create`` against ``instructor.patch``: the same requests, re-asks
+"""``dialogue.instructor_create`` against ``instructor.patch``: the same requests, re-asks
 and outcomes for the way the library calls it, minus instructor's per-call model
 preparation.  If an instructor upgrade changes either side, these fail.
 
@@ -21,10 +21,11 @@ import pytest
 import yaml
 from openai.types.chat import ChatCompletion
 
-from summarizer.core.ground import GroundingContext, grounding
+from summarizer.core.ground import GroundingContext
 from summarizer.core.schema import OperationReport, iter_evidence, request_schema, require_all
+from summarizer.llm import dialogue
 from summarizer.llm import transport as extract
-from summarizer.pipeline.clean import clean_page
+from summarizer.pipeline.cleaning import clean_page
 from summarizer.pipeline.prompts import load_prompt
 from tests.conftest import EXAMPLES, ROOT
 
@@ -66,21 +67,22 @@ class Script:
         return self(**kwargs)
 
 
-def _run(create: Any, max_retries: int, source: GroundingContext, is_async: bool) -> Any:
+def _run(create: Any, max_retries: int, context: Any, is_async: bool) -> Any:
+    """``context`` is the validation context: instructor's ``create`` takes the grounding
+    in a dict (its ``context`` is a templating context too), the lean loop takes it as is."""
+    source = context if isinstance(context, GroundingContext) else context["grounding"]
     prompt = load_prompt("operation_report")
     messages = prompt.render(
         source.text, published=PUBLISHED, schema=request_schema(OperationReport)
     )
     kwargs = {"model": "m", "messages": messages, "temperature": 0.0, "max_tokens": 2048}
-    with grounding(source, strict=True):
-        try:
-            if is_async:
-                return asyncio.run(
-                    create(response_model=OperationReport, max_retries=max_retries, **kwargs)
-                )
-            return create(response_model=OperationReport, max_retries=max_retries, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - compared below
-            return exc
+    kwargs |= {"response_model": OperationReport, "max_retries": max_retries, "context": context}
+    try:
+        if is_async:
+            return asyncio.run(create(**kwargs))
+        return create(**kwargs)
+    except Exception as exc:  # noqa: BLE001 - compared below
+        return exc
 
 
 def _both(outcomes: list[Any], max_retries: int, is_async: bool) -> tuple[Any, ...]:
@@ -89,11 +91,13 @@ def _both(outcomes: list[Any], max_retries: int, is_async: bool) -> tuple[Any, .
     theirs, ours = Script(outcomes), Script(outcomes)
     if is_async:
         patched = instructor.patch(create=theirs.acall, mode=mode)
-        lean = extract.instructor_create(ours.acall, "JSON_SCHEMA", is_async=True)
+        lean = dialogue.instructor_create(ours.acall, "JSON_SCHEMA", is_async=True)
     else:
         patched = instructor.patch(create=theirs, mode=mode)
-        lean = extract.instructor_create(ours, "JSON_SCHEMA", is_async=False)
-    a = _run(patched, max_retries, GroundingContext(page.main.text, PUBLISHED), is_async)
+        lean = dialogue.instructor_create(ours, "JSON_SCHEMA", is_async=False)
+    a = _run(
+        patched, max_retries, {"grounding": GroundingContext(page.main.text, PUBLISHED)}, is_async
+    )
     b = _run(lean, max_retries, GroundingContext(page.main.text, PUBLISHED), is_async)
     _expect_required_keys(theirs, ours)
     return theirs, ours, a, b, page.main.text
@@ -125,14 +129,15 @@ def test_a_reask_then_success_sends_the_same_requests(is_async: bool) -> None:
 def test_exhausted_reasks_keep_what_the_lenient_fallback_kept(is_async: bool) -> None:
     """The second intended difference: the last attempt is validated leniently at
     once.  instructor raises after a strict failure and the library then validated the
-    same answer again, leniently (``extract._fallback``); the lean loop returns that
+    same answer again, leniently (``transport._fallback``); the lean loop returns that
     answer from one pass, with the problems noted for the warning."""
     theirs, ours, a, b, text = _both([_completion(), _completion()], 1, is_async)
     assert ours.requests == theirs.requests and len(ours.requests) == 2
     assert type(a).__name__ == "InstructorRetryException" and a.n_attempts == 2
     assert isinstance(b, OperationReport)
-    with grounding(GroundingContext(text, PUBLISHED), strict=False):
-        kept = OperationReport.model_validate_json(_completion().choices[0].message.content)
+    lenient = GroundingContext(text, PUBLISHED, strict=False)
+    content = _completion().choices[0].message.content
+    kept = OperationReport.model_validate_json(content, context=lenient)
     assert b.model_dump() == kept.model_dump()
     assert any(e.status == "not_found" for e in iter_evidence(b))  # kept, marked
 
@@ -185,8 +190,8 @@ def test_a_transport_error_is_wrapped_alike(is_async: bool) -> None:
 
 
 def test_the_prepared_model_renders_the_schema_instructor_sends() -> None:
-    prepared = extract.prepared_model(OperationReport)
-    assert prepared is extract.prepared_model(OperationReport)  # built once
+    prepared = dialogue.prepared_model(OperationReport)
+    assert prepared is dialogue.prepared_model(OperationReport)  # built once
     fresh = instructor.v2.core.response_model.prepare_response_model(OperationReport)
     assert prepared.__name__ == fresh.__name__ == "OperationReport"
     # instructor's rendering with every key required, which is the request view
@@ -200,7 +205,7 @@ def test_the_prepared_model_renders_the_schema_instructor_sends() -> None:
 def test_the_lean_answer_is_a_plain_report() -> None:
     page = clean_page((EXAMPLES / "articles" / f"{STEM}.txt").read_text(encoding="utf-8"))
     ours = Script([_grounded_answer(page.main.text)])
-    lean = extract.instructor_create(ours, "JSON_SCHEMA", is_async=False)
+    lean = dialogue.instructor_create(ours, "JSON_SCHEMA", is_async=False)
     source = GroundingContext(page.main.text, PUBLISHED)
     answer = extract.run_sync(
         lean,
@@ -211,8 +216,7 @@ def test_the_lean_answer_is_a_plain_report() -> None:
         source,
     )
     assert type(answer.value) is OperationReport
-    with grounding(source, strict=False):
-        again = OperationReport.model_validate_json(answer.content)
+    again = OperationReport.model_validate_json(answer.content, context=source.with_strict(False))
     assert answer.value == again  # what a second, lenient validation would give
 
 
@@ -220,3 +224,11 @@ def extract_settings() -> Any:
     from summarizer.settings import Settings
 
     return Settings(base_url="http://127.0.0.1:9/v1", model="m", cache_dir=Path("/nonexistent"))
+
+
+def test_the_lean_loop_reasks_on_what_instructor_reasks_on() -> None:
+    """The errors that mean "re-ask" (or "ask again" for a body that did not parse) are
+    instructor's private ``_RETRYABLE_PARSE_ERRORS``, restated from public names."""
+    from instructor.v2.core.retry import _RETRYABLE_PARSE_ERRORS
+
+    assert set(dialogue.parse_errors()) == set(_RETRYABLE_PARSE_ERRORS)

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from summarizer.consolidate.engine import AliasTable, consolidate, load_reports
+from summarizer.consolidate import AliasTable, consolidate, load_reports
 from summarizer.core.schema import OperationReport
 from summarizer.outputs.review import collect_facts
 from tests.conftest import EXAMPLES

@@ -387,7 +387,6 @@ def _strictly_valid(
     quotes failed are dropped, the rest (quotes included) is the model's own words."""
     from pydantic import ValidationError
 
-    from summarizer.core.ground import grounding
     from summarizer.core.schema import OperationReport
     from summarizer.pipeline.inputs import load_article
     from summarizer.pipeline.summarizer import prepare_text
@@ -398,8 +397,7 @@ def _strictly_valid(
         data = json.loads(_content(answers[str(item.key)]))
         for _ in range(20):
             try:
-                with grounding(source, strict=True):
-                    OperationReport.model_validate_json(json.dumps(data))
+                OperationReport.model_validate_json(json.dumps(data), context=source)
             except ValidationError as exc:
                 loc = exc.errors()[0]["loc"]
                 if not loc or loc[0] not in data:

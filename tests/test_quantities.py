@@ -76,6 +76,7 @@ def between(low: float, high: float, unit: str | None = None) -> ParsedQuantity:
         ("30 to 40", between(30, 40)),
         ("30-40", between(30, 40)),
         ("30\u201340 km\u00b2", between(30, 40, "km2")),
+        ("30\u201540 km\u00b2", between(30, 40, "km2")),  # a horizontal bar is a dash too
         ("from 2,000 to 3,000 square kilometres", between(2000, 3000, "km2")),
         ("between 40 and 30", between(30, 40)),
         ("2 to 3 million", between(2_000_000, 3_000_000)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from summarizer.core.ground import GroundingContext, grounding
+from summarizer.core.ground import GroundingContext
 from summarizer.core.schema import OperationReport
 from summarizer.pipeline.resolve import resolve_report
 
@@ -16,8 +16,7 @@ TEXT = (
 
 def _resolved(**fields: Any) -> OperationReport:
     data = {"relevance": "operation_report", "summary": "x", **fields}
-    with grounding(TEXT, strict=False):
-        r = OperationReport.model_validate(data)
+    r = OperationReport.model_validate(data, context=GroundingContext(TEXT, strict=False))
     return resolve_report(r, GroundingContext(TEXT))
 
 

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from summarizer.core.ground import grounding
+import summarizer
+from summarizer.core.ground import GroundingContext
 from summarizer.core.schema import OperationReport
+from summarizer.outputs.notebook import report_html
 from summarizer.outputs.review import collect_facts, to_html
 
 ARTICLE = (
@@ -54,8 +56,8 @@ def _report() -> OperationReport:
         ],
         "summary": "Police launched Operation Clean Sweep & arrested 14.",
     }
-    with grounding(ARTICLE, date(2025, 5, 4), strict=False):
-        return OperationReport.model_validate(data)
+    ctx = GroundingContext(ARTICLE, date(2025, 5, 4), strict=False)
+    return OperationReport.model_validate(data, context=ctx)
 
 
 def test_page_marks_every_located_fact_and_flags_the_rest() -> None:
@@ -75,9 +77,9 @@ def test_page_marks_every_located_fact_and_flags_the_rest() -> None:
 def test_report_to_html_needs_the_article() -> None:
     r = OperationReport.model_validate({"relevance": "operation_report", "summary": "x"})
     with pytest.raises(ValueError):
-        r.to_html()
-    assert r.to_html("text").startswith("<!doctype html>")
-    inline = r._repr_html_()  # no article: the compact inline view (summarizer.outputs.notebook)
+        summarizer.to_html(r)
+    assert summarizer.to_html(r, "text").startswith("<!doctype html>")
+    inline = report_html(r)  # no article: the compact inline view
     assert 'class="smz"' in inline and "<html" not in inline and "<script" not in inline
 
 

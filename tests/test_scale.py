@@ -24,8 +24,7 @@ from tests.conftest import ROOT
 if str(ROOT / "bench") not in sys.path:
     sys.path.insert(0, str(ROOT / "bench"))  # bench scripts import their siblings by name
 
-from loopback import LoopbackServer
-from scale import DEAD_URL, MODEL, RedisServer, corpus, redis_binary, stub_answers, stub_settings
+from scale import DEAD_URL, MODEL, RedisServer, corpus, redis_binary, replay_stub, stub_settings
 
 PASSWORD = "Cluster-Pa55word"
 API_KEY = "sk-test-NOT-A-REAL-KEY-42"
@@ -41,12 +40,8 @@ BAD = {
 
 @pytest.fixture(scope="module")
 def stub() -> Iterator[tuple[str, list[tuple[Path, date]]]]:
-    answers, articles = stub_answers()
-    server = LoopbackServer(answers, 0.0)
-    try:
-        yield server.url, articles
-    finally:
-        server.shutdown()
+    with replay_stub() as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from summarizer.core.ground import grounding
+from summarizer.core.ground import GroundingContext
 from summarizer.core.schema import (
     MAX_ITEMS,
     Evidence,
@@ -83,8 +83,7 @@ def test_grounding_sets_offsets_and_parses_values() -> None:
             }
         ],
     )
-    with grounding(ARTICLE, date(2025, 3, 17)):
-        r = OperationReport.model_validate(data)
+    r = OperationReport.model_validate(data, context=GroundingContext(ARTICLE, date(2025, 3, 17)))
     ev = r.operation_evidence
     assert ev is not None and ev.start is not None and ev.end is not None
     assert ARTICLE[ev.start : ev.end] == "launched the second phase of Operation Red Valley"
@@ -98,8 +97,7 @@ def test_grounding_sets_offsets_and_parses_values() -> None:
 
 def test_relative_date_unresolved_without_publication_date() -> None:
     data = _report(start_date={"raw": "Saturday", "evidence": "on Saturday"})
-    with grounding(ARTICLE, None):
-        r = OperationReport.model_validate(data)
+    r = OperationReport.model_validate(data, context=GroundingContext(ARTICLE, None))
     assert r.start_date is not None
     assert r.start_date.value is None and r.start_date.precision == "unknown"
     assert r.start_date.relative
@@ -116,10 +114,10 @@ def test_quote_not_in_article_is_a_validation_error() -> None:
             }
         ]
     )
-    with grounding(ARTICLE), pytest.raises(ValidationError, match="not found in the article"):
-        OperationReport.model_validate(data)
-    with grounding(ARTICLE, strict=False):
-        r = OperationReport.model_validate(data)  # lenient pass keeps it, marked
+    with pytest.raises(ValidationError, match="not found in the article"):
+        OperationReport.model_validate(data, context=GroundingContext(ARTICLE))
+    # the lenient pass keeps it, marked
+    r = OperationReport.model_validate(data, context=GroundingContext(ARTICLE, strict=False))
     assert r.forces[0].evidence.status == "not_found"
     assert r.grounded_share == 0.0
 
@@ -134,8 +132,7 @@ def test_model_cannot_set_offsets_itself() -> None:
             "status": "exact",
         },
     )
-    with grounding(ARTICLE):
-        r = OperationReport.model_validate(data)
+    r = OperationReport.model_validate(data, context=GroundingContext(ARTICLE))
     assert r.operation_evidence is not None
     assert r.operation_evidence.start == ARTICLE.index("Operation Red Valley")
 
@@ -174,8 +171,7 @@ def test_summary_kept_to_three_sentences() -> None:
 
 def test_output_round_trips_without_regrounding() -> None:
     data = _report(operation_name="Red Valley", operation_evidence="Operation Red Valley")
-    with grounding(ARTICLE):
-        r = OperationReport.model_validate(data)
+    r = OperationReport.model_validate(data, context=GroundingContext(ARTICLE))
     again = OperationReport.model_validate_json(r.model_dump_json())
     assert again == r
 
@@ -192,8 +188,9 @@ class UserSchema(BaseModel):
 
 
 def test_user_schema_gets_grounding_too() -> None:
-    with grounding(ARTICLE):
-        v = UserSchema.model_validate({"weapon": "none", "evidence": "killed 17 militants"})
+    v = UserSchema.model_validate(
+        {"weapon": "none", "evidence": "killed 17 militants"}, context=GroundingContext(ARTICLE)
+    )
     assert v.evidence.status == "exact"
 
 
@@ -204,10 +201,9 @@ def _force(name: str, quote: str) -> dict[str, Any]:
 def test_value_not_in_its_quote_is_a_validation_error() -> None:
     # the quote exists in the article but says nothing about this force
     data = _report(forces=[_force("Special forces", "Troops killed 17 militants")])
-    with grounding(ARTICLE), pytest.raises(ValidationError, match="does not mention"):
-        OperationReport.model_validate(data)
-    with grounding(ARTICLE, strict=False):
-        r = OperationReport.model_validate(data)
+    with pytest.raises(ValidationError, match="does not mention"):
+        OperationReport.model_validate(data, context=GroundingContext(ARTICLE))
+    r = OperationReport.model_validate(data, context=GroundingContext(ARTICLE, strict=False))
     assert r.forces[0].evidence.status == "exact"
     assert r.forces[0].evidence.supported is False
     assert r.grounded_share == 0.0
@@ -236,8 +232,8 @@ def test_unsupported_values_are_caught(field: str, value: Any) -> None:
     data = _report(**{field: value})
     if field == "operation_name":
         data["operation_evidence"] = "launched the second phase"
-    with grounding(ARTICLE), pytest.raises(ValidationError, match="does not mention"):
-        OperationReport.model_validate(data)
+    with pytest.raises(ValidationError, match="does not mention"):
+        OperationReport.model_validate(data, context=GroundingContext(ARTICLE))
 
 
 def test_supported_values_pass() -> None:
@@ -247,8 +243,7 @@ def test_supported_values_pass() -> None:
         forces=[_force("The Peshmerga", "The Peshmerga did not take part.")],
         country={"name": "Iraq", "evidence": "Iraqi forces launched"},
     )
-    with grounding(ARTICLE):
-        r = OperationReport.model_validate(data)
+    r = OperationReport.model_validate(data, context=GroundingContext(ARTICLE))
     assert r.grounded_share == 1.0
 
 
@@ -275,10 +270,10 @@ def test_grammar_bounds_are_not_validation_rules() -> None:
 
 def test_an_operation_report_without_facts_is_reasked_not_kept_strictly() -> None:
     empty = _report()
-    with grounding(ARTICLE), pytest.raises(ValidationError, match="no fact is listed"):
-        OperationReport.model_validate(empty)
-    with grounding(ARTICLE, strict=False):  # after the last re-ask: kept as it came
-        assert OperationReport.model_validate(empty).forces == []
+    with pytest.raises(ValidationError, match="no fact is listed"):
+        OperationReport.model_validate(empty, context=GroundingContext(ARTICLE))
+    lenient = GroundingContext(ARTICLE, strict=False)  # after the last re-ask: kept as it came
+    assert OperationReport.model_validate(empty, context=lenient).forces == []
     mention = _report(relevance="mentions_operation")
-    with grounding(ARTICLE):
-        assert OperationReport.model_validate(mention).relevance == "mentions_operation"
+    kept = OperationReport.model_validate(mention, context=GroundingContext(ARTICLE))
+    assert kept.relevance == "mentions_operation"

@@ -33,13 +33,8 @@ import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from summarizer.apps.serve import (
-    _INVISIBLE,
-    TEXT_PATTERN,
-    ServeConfig,
-    create_app,
-    read_text,
-)
+from summarizer.apps.serve import TEXT_PATTERN, ServeConfig, create_app, read_text
+from summarizer.apps.serve.wire import _INVISIBLE
 from summarizer.core.schema import OperationReport, iter_evidence
 from summarizer.errors import InputError
 from summarizer.settings import EMBEDDED_MODEL_NAME

@@ -19,12 +19,12 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.apps.cli import app
-from summarizer.consolidate.engine import SourcedReport, load_reports
-from summarizer.core.ground import grounding
+from summarizer.consolidate import SourcedReport, load_reports
+from summarizer.core.ground import GroundingContext
+from summarizer.core.results import Extraction
 from summarizer.core.schema import ExtractionMeta, OperationReport
 from summarizer.errors import ConfigError, InputError
 from summarizer.outputs import tables
-from summarizer.pipeline.summarizer import Extraction
 from summarizer.runs.many import ItemError, ItemResult
 from tests.conftest import EXAMPLES, load_manifest
 from tests.test_consolidate import campaign_reports
@@ -149,8 +149,9 @@ def synthetic() -> OperationReport:
         ],
         "summary": "Army and police launched Operation Dune Shield in Qasr in March 2025.",
     }
-    with grounding(ARTICLE, date(2025, 4, 2), strict=False):
-        return OperationReport.model_validate(data)
+    return OperationReport.model_validate(
+        data, context=GroundingContext(ARTICLE, date(2025, 4, 2), strict=False)
+    )
 
 
 # --------------------------------------------------------------------------- shape

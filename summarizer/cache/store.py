@@ -18,19 +18,25 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import importlib.util
 import json
 import logging
 import os
+import re
+import shutil
+import sqlite3
+import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import unquote
 
 from summarizer.errors import CacheError, ConfigError
-from summarizer.settings import mask_url
+from summarizer.settings import mask_url, split_url_userinfo, url_userinfo_is_ambiguous
 
 if TYPE_CHECKING:
     from summarizer.settings import Settings
@@ -102,6 +108,83 @@ class CacheBackend(Protocol):
     def close(self) -> None: ...
 
 
+def private_dir(path: Path, *, top: Path | None = None) -> Path:
+    """Make ``path`` a directory only this user can use, or refuse it.
+
+    Every missing level is created 0700 (the top user-cache directory too).  ``path``
+    and each level up to ``top`` (the cache root; ``path`` alone when None) must belong
+    to this user and be writable by no one else, or this is a :class:`CacheError` that
+    names the directory: a directory another user owns or may write can hold entries
+    they planted.  ``path`` itself is then made 0700 if it is not; a directory we do not
+    own is never chmod-ed."""
+    path = Path(path)
+    levels = [path]
+    if top is not None and Path(top) in path.parents:
+        levels += list(path.parents)[: path.parents.index(Path(top)) + 1]
+    missing: list[Path] = []
+    for level in (path, *path.parents):
+        if os.path.lexists(level):
+            break
+        missing.append(level)
+    for level in reversed(missing):
+        try:
+            os.mkdir(level, 0o700)
+        except FileExistsError:
+            continue  # made meanwhile by someone else: checked below like any other
+        except OSError as exc:
+            raise CacheError(f"cannot create cache directory {level}: {exc.strerror}") from None
+        _check_dir(level, tighten=True)  # ours: exactly 0700 whatever the umask
+    for level in reversed(levels):
+        _check_dir(level, tighten=level == path)
+    return path
+
+
+def _check_dir(level: Path, *, tighten: bool) -> None:
+    try:
+        st = os.stat(level)
+    except OSError as exc:
+        raise CacheError(f"cannot use cache directory {level}: {exc.strerror}") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise CacheError(f"cache path {level} is not a directory")
+    geteuid: Callable[[], int] | None = getattr(os, "geteuid", None)
+    if geteuid is None:  # no POSIX owners and modes (Windows): nothing more to check
+        return
+    if st.st_uid != geteuid():
+        raise CacheError(
+            f"refusing cache directory {level}: it belongs to another user (uid {st.st_uid}); "
+            "use a cache directory of your own"
+        )
+    if st.st_mode & 0o022:
+        raise CacheError(
+            f"refusing cache directory {level}: group or others may write to it "
+            f"(chmod 700 {level} if it is yours and holds nothing you did not put there)"
+        )
+    if tighten and stat.S_IMODE(st.st_mode) != 0o700:
+        try:
+            os.chmod(level, 0o700)
+        except OSError as exc:
+            raise CacheError(
+                f"cannot make cache directory {level} private: {exc.strerror}"
+            ) from None
+
+
+def _corrupt(exc: BaseException) -> bool:
+    """A damaged database file (not a locked or busy one, nor a refused directory)."""
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
+
+
+def _rebuild(directory: Path, top: Path | None) -> None:
+    """Remove a damaged store and make its directory again (checked first: a directory
+    that is not ours is refused, never emptied)."""
+    private_dir(directory, top=top)
+    try:
+        shutil.rmtree(directory)
+    except OSError as exc:
+        raise CacheError(f"cannot remove damaged cache at {directory}: {exc.strerror}") from None
+    private_dir(directory, top=top)
+    log.warning("cache %s was damaged; removed it and started an empty one", directory)
+
+
 #: the input index is emptied when opened beyond this size
 INDEX_LIMIT_BYTES = 2**30
 
@@ -113,29 +196,36 @@ class InputIndex:
     and every failure, opening included, is only a miss.  Its own directory keeps it
     out of the response cache's entry count; :data:`INDEX_LIMIT_BYTES` bounds it."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, top: Path | None = None) -> None:
         self.directory = Path(directory)
+        self._top = top
         self._cache: Any = None
         self._broken = False
 
+    def _connect(self) -> Any:
+        from summarizer.cache.disk import open_cache
+
+        private_dir(self.directory, top=self._top)
+        # no eviction bookkeeping per write: when the index has outgrown its limit it
+        # is simply emptied when next opened (it only saves work)
+        cache = open_cache(
+            str(self.directory), sqlite_synchronous=0, eviction_policy="none", cull_limit=0
+        )
+        try:
+            if cache.volume() > INDEX_LIMIT_BYTES:
+                cache.clear()
+        except BaseException:
+            cache.close()
+            raise
+        return cache
+
     def _open(self) -> Any:
         if self._cache is None and not self._broken:
-            import diskcache
-
             try:
-                self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-                os.chmod(self.directory, 0o700)
-                # no eviction bookkeeping per write: when the index has outgrown its
-                # limit it is simply emptied when next opened (it only saves work)
-                cache = diskcache.Cache(
-                    str(self.directory),
-                    sqlite_synchronous=0,
-                    eviction_policy="none",
-                    cull_limit=0,
-                )
-                if cache.volume() > INDEX_LIMIT_BYTES:
-                    cache.clear()
-                self._cache = cache
+                self._cache = self._connect()
+            except CacheError as exc:  # a directory that is not private: refused, said once
+                log.warning("%s; going on without the input index", exc)
+                self._broken = True
             except Exception:  # noqa: BLE001 - no index is only slower
                 self._broken = True
         return self._cache
@@ -157,44 +247,65 @@ class InputIndex:
             pass
 
     def clear(self) -> None:
+        """Empty the index; a damaged one is removed and made again."""
+        self.close()
+        self._broken = False
         with contextlib.suppress(Exception):
-            if (cache := self._open()) is not None:
-                cache.clear()
+            try:
+                self._cache = self._connect()
+                self._cache.clear()
+            except Exception as exc:
+                self.close()
+                if not _corrupt(exc):
+                    raise
+                _rebuild(self.directory, self._top)
 
     def close(self) -> None:
         if self._cache is not None:
-            self._cache.close()
+            with contextlib.suppress(Exception):
+                self._cache.close()
             self._cache = None
 
 
 class DiskBackend:
-    """``diskcache`` in a private (0700) directory, opened on first use.  A corrupt
-    entry or a locked file reads as a miss; a directory that cannot be opened, or a
-    write that fails, is a :class:`CacheError` (a local misconfiguration to fix)."""
+    """``diskcache`` in a private (0700) directory, opened on first use, through
+    :class:`~summarizer.cache.disk.TextOnlyDisk` (JSON text only, never a pickle).  A
+    corrupt entry or a locked file reads as a miss; a directory that is not private
+    (see :func:`private_dir`; ``top`` is the cache root it lives in), cannot be opened,
+    or a write that fails is a :class:`CacheError` (a local misconfiguration to fix).
+    :meth:`clear` recovers a damaged database by starting an empty one."""
 
     remote = False
 
-    def __init__(self, directory: Path, *, size_limit: int = 2**32) -> None:
+    def __init__(
+        self, directory: Path, *, size_limit: int = 2**32, top: Path | None = None
+    ) -> None:
         self.directory = Path(directory)
         self._size_limit = size_limit
+        self._top = top
         self._cache: Any = None
         self._lock = threading.Lock()
+
+    def _connect(self) -> Any:
+        from summarizer.cache.disk import open_cache  # deferred: keeps `import summarizer` fast
+
+        private_dir(self.directory, top=self._top)
+        return open_cache(str(self.directory), size_limit=self._size_limit)
 
     def open(self) -> Any:
         """The ``diskcache.Cache`` itself."""
         if self._cache is None:
             with self._lock:
                 if self._cache is None:
-                    import diskcache  # deferred: keeps `import summarizer` fast
-
                     try:
-                        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-                        os.chmod(self.directory, 0o700)
-                        self._cache = diskcache.Cache(
-                            str(self.directory), size_limit=self._size_limit
-                        )
+                        self._cache = self._connect()
+                    except CacheError:
+                        raise
                     except Exception as exc:  # noqa: BLE001 - sqlite3 errors are not OSError
-                        raise CacheError(f"cannot open cache at {self.directory}: {exc}") from None
+                        hint = " (`summarizer cache clear` starts an empty one)" * _corrupt(exc)
+                        raise CacheError(
+                            f"cannot open cache at {self.directory}: {exc}{hint}"
+                        ) from None
         return self._cache
 
     def get(self, key: str) -> str | None:
@@ -220,13 +331,31 @@ class DiskBackend:
         return CacheStats(self.directory, len(c), int(c.volume()), "diskcache", str(self.directory))
 
     def clear(self) -> int:
-        return int(self.open().clear())
+        """Remove every entry: their number, or 0 when the database was damaged and has
+        been replaced by an empty one (a directory that is not ours stays an error)."""
+        with self._lock:
+            try:
+                if self._cache is None:
+                    self._cache = self._connect()
+                return int(self._cache.clear())
+            except CacheError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - sqlite3 errors are not OSError
+                if not _corrupt(exc):
+                    raise CacheError(f"cannot clear cache at {self.directory}: {exc}") from None
+                self._close()
+            _rebuild(self.directory, self._top)
+            return 0
+
+    def _close(self) -> None:
+        if self._cache is not None:
+            with contextlib.suppress(Exception):
+                self._cache.close()
+            self._cache = None
 
     def close(self) -> None:
         with self._lock:
-            if self._cache is not None:
-                self._cache.close()
-                self._cache = None
+            self._close()
 
 
 #: URL schemes :class:`RedisBackend` accepts (``unix://`` is a local socket path)
@@ -256,10 +385,17 @@ class RedisBackend:
         cooldown: float = 10.0,
     ) -> None:
         self.location = mask_url(url)
-        scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+        scheme = split_url_userinfo(url)[0].lower()
         if scheme not in REDIS_SCHEMES:
             raise ConfigError(
                 f"cache_url must start with redis://, rediss:// or unix://, got {self.location}"
+            )
+        if url_userinfo_is_ambiguous(url):
+            # a parser would cut the password at the '/', '?' or '#' and might echo the
+            # rest as a host or a database number: refuse before any parsing
+            raise ConfigError(
+                f"bad cache_url {self.location}: percent-encode the password "
+                "('/' as %2F, '?' as %3F, '#' as %23, '@' as %40)"
             )
         if not namespace.replace("_", "").isalnum():
             raise ValueError(f"namespace must be letters, digits and _: {namespace!r}")
@@ -368,22 +504,54 @@ class RedisBackend:
 
 
 def _url_secrets(url: str) -> tuple[str, ...]:
-    """The password parts of ``url``, raw and percent-decoded, to scrub from messages."""
-    from urllib.parse import unquote
-
+    """The password parts of ``url`` to scrub from messages: the user part up to the
+    last ``@`` (its password, and each piece a parser could have cut it into), and
+    ``password=`` query values; raw and percent-decoded."""
+    _, userinfo, rest = split_url_userinfo(url)
     found: list[str] = []
-    with contextlib.suppress(ValueError):
-        parts = urlsplit(url)
-        if "@" in parts.netloc:
-            userinfo = parts.netloc.rsplit("@", 1)[0]
-            found.append(userinfo.partition(":")[2] or userinfo)
-        found += [v for k, v in parse_qsl(parts.query) if "password" in k.lower()]
-    return tuple(s for v in found if v for s in {v, unquote(v)} if len(s) >= 3)
+    if userinfo is not None:
+        password = userinfo.partition(":")[2] or userinfo
+        found += [userinfo, password, *re.split(r"[/?#@:&=]", password)]
+    for part in rest.partition("?")[2].split("&"):
+        name, _, value = part.partition("=")
+        if "password" in unquote(name).lower():
+            found.append(value)
+    secrets = {s for v in found if v for s in (v, unquote(v)) if len(s) >= 3}
+    return tuple(sorted(secrets, key=len, reverse=True))  # longest first
+
+
+def answer_entry_ok(entry: dict[str, Any]) -> bool:
+    """Whether ``entry`` has the shape ``Summarizer`` writes an answer in: ``content``
+    (the model's JSON text), ``usage`` (counts), ``attempts`` (at least 1) and
+    ``warnings`` (text), and when present ``model`` and ``prompt`` (text) and
+    ``alignments`` (an object).  Anything else did not come from this library."""
+    usage, attempts, warnings = entry.get("usage"), entry.get("attempts"), entry.get("warnings")
+    return (
+        isinstance(entry.get("content"), str)
+        and isinstance(usage, dict)
+        and all(type(n) is int and n >= 0 for n in usage.values())
+        and type(attempts) is int
+        and attempts >= 1
+        and isinstance(warnings, list)
+        and all(isinstance(w, str) for w in warnings)
+        and all(isinstance(entry.get(k, ""), str) for k in ("model", "prompt"))
+        and isinstance(entry.get("alignments", {}), dict)
+    )
+
+
+#: how a signed value starts: ``hmac-sha256:<64 hex>:<JSON text>``
+_SIGNED = "hmac-sha256:"
 
 
 class ResponseCache:
     """JSON answers over a :class:`CacheBackend` (``diskcache`` in ``directory/responses``
     unless another is given), and the local :class:`InputIndex`.
+
+    ``check`` (:func:`answer_entry_ok` for :meth:`for_settings`) is the shape an entry
+    must have: one that fails it, like one that is not a JSON object, reads as a miss.
+    With a ``signing_key`` every value is stored signed (HMAC-SHA256 over the entry's
+    key and its text, so an entry cannot be moved under another key either) and a
+    value without a valid signature reads as a miss: for a cache others can write to.
 
     A remote backend's failure is a miss on read and a dropped write, logged as one
     warning per outage (then at debug level until it answers again).
@@ -395,33 +563,58 @@ class ResponseCache:
         *,
         backend: CacheBackend | None = None,
         ttl: float | None = None,
+        check: Callable[[dict[str, Any]], bool] | None = None,
+        signing_key: bytes | None = None,
     ) -> None:
         #: the diskcache directory (read when the default backend is first opened)
         self.directory = Path(directory) / "responses"
         self.ttl = ttl
         self._backend = backend
+        self._check = check
+        self._signing_key = signing_key or None
         self._lock = threading.Lock()
         self._failing = False
         #: prepared inputs -> their answer's key (derived, see :class:`InputIndex`)
-        self.index = InputIndex(Path(directory) / "inputs")
+        self.index = InputIndex(Path(directory) / "inputs", top=Path(directory))
 
     @classmethod
     def for_settings(cls, settings: Settings) -> ResponseCache:
         """The cache ``settings`` name: Redis when ``cache_url`` is set, else diskcache in
-        ``cache_dir``.  A bad URL or a missing ``redis`` package is a ConfigError now, not
-        a miss per item later."""
+        ``cache_dir``; entries are checked with :func:`answer_entry_ok` and signed when
+        ``cache_signing_key`` is set.  A bad URL or a missing ``redis`` package is a
+        ConfigError now, not a miss per item later."""
         backend: CacheBackend | None = None
         if settings.cache_url is not None:
             backend = RedisBackend(settings.cache_url.get_secret_value())
-        return cls(settings.resolved_cache_dir, backend=backend, ttl=settings.cache_ttl)
+        key = settings.cache_signing_key
+        return cls(
+            settings.resolved_cache_dir,
+            backend=backend,
+            ttl=settings.cache_ttl,
+            check=answer_entry_ok,
+            signing_key=None if key is None else key.get_secret_value().encode(),
+        )
 
     @property
     def backend(self) -> CacheBackend:
         if self._backend is None:
             with self._lock:
                 if self._backend is None:
-                    self._backend = DiskBackend(self.directory)
+                    self._backend = DiskBackend(self.directory, top=self.directory.parent)
         return self._backend
+
+    def _signature(self, key: str, text: str) -> str:
+        assert self._signing_key is not None
+        message = f"{CACHE_FORMAT}\0{key}\0{text}".encode()
+        return hmac.new(self._signing_key, message, hashlib.sha256).hexdigest()
+
+    def _unsign(self, key: str, raw: str) -> str | None:
+        """The text of a signed value, or None when it is unsigned or the signature is
+        not ours."""
+        signature, sep, text = raw.removeprefix(_SIGNED).partition(":")
+        if not raw.startswith(_SIGNED) or not sep:
+            return None
+        return text if hmac.compare_digest(signature, self._signature(key, text)) else None
 
     def _open(self) -> Any:
         """The raw ``diskcache.Cache`` of the default backend (tests and tools)."""
@@ -461,16 +654,27 @@ class ResponseCache:
         self._recovered()
         if raw is None:
             return None
+        if self._signing_key is not None and (raw := self._unsign(key, raw)) is None:
+            log.warning("cache entry %s... is not signed with the cache key: a miss", key[:12])
+            return None
         try:
             value = json.loads(raw)
         except ValueError:
             return None
-        return value if isinstance(value, dict) else None
+        if not isinstance(value, dict):
+            return None
+        if self._check is not None and not self._check(value):
+            log.warning("cache entry %s... is not one this library wrote: a miss", key[:12])
+            return None
+        return value
 
     def set(self, key: str, value: dict[str, Any]) -> None:
         backend = self.backend
+        text = json.dumps(value, separators=(",", ":"))
+        if self._signing_key is not None:
+            text = f"{_SIGNED}{self._signature(key, text)}:{text}"
         try:
-            backend.set(key, json.dumps(value, separators=(",", ":")), self.ttl)
+            backend.set(key, text, self.ttl)
         except CacheError as exc:
             if not backend.remote:
                 raise

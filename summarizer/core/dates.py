@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from summarizer.core.quantities import SMALL_NUMBER_WORDS
+from summarizer.core.text import DAYS, DMY_DATE, ISO_DATE, MONTHS_BUT_MAY, ORDINAL, unify
 
 Precision = Literal["day", "month", "year", "unknown"]
 
@@ -93,23 +94,18 @@ _COUNT_WORDS: dict[str, int] = {"a": 1, "an": 1, **SMALL_NUMBER_WORDS, "twenty":
 #: how far after publication a year-less date may fall ("planned for 3 April")
 _LOOKAHEAD = datetime.timedelta(days=31)
 
-_ORD = r"(?:st|nd|rd|th)?"
-_ISO_RE = re.compile(r"(?<![0-9])([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?![0-9])")
-_DMY_RE = re.compile(r"(?<![0-9])([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4}|[0-9]{2})(?![0-9])")
+_ISO_RE = re.compile(ISO_DATE)
+_DMY_RE = re.compile(DMY_DATE)
 _YEAR_MONTH_RE = re.compile(r"(?<![0-9])([0-9]{4})-([0-9]{1,2})(?![0-9-])")
 _MONTH_RE = re.compile(
-    r"\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?"
+    rf"\b({MONTHS_BUT_MAY}"
     # "it may have been Saturday" does not name May
-    r"|may(?!\s+(?:be|have|has|not|also|still|well|never|yet)\b)"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+    r"|may(?!\s+(?:be|have|has|not|also|still|well|never|yet)\b))\b\.?"
 )
-_DAY_BEFORE_RE = re.compile(
-    rf"(?<![0-9])([0-9]{{1,2}}){_ORD}(?:\s*(?:-|to|and|&)\s*[0-9]{{1,2}}{_ORD})?"
-    r"\s*(?:of\s+)?(?:the\s+)?(?:month\s+of\s+)?$"
-)
-_DAY_AFTER_RE = re.compile(rf"\s*(?:the\s+)?([0-9]{{1,2}})(?![0-9]){_ORD}\b")
+_DAY_BEFORE_RE = re.compile(DAYS + r"\s*(?:of\s+)?(?:the\s+)?(?:month\s+of\s+)?$")
+_DAY_AFTER_RE = re.compile(rf"\s*(?:the\s+)?([0-9]{{1,2}})(?![0-9]){ORDINAL}\b")
 _YEAR = r"(19[0-9]{2}|2[01][0-9]{2})(?![0-9])"  # 1900-2199: "at 1600 GMT" is no year
-_YEAR_AFTER_RE = re.compile(rf"(?:\s*-\s*[0-9]{{1,2}}{_ORD})?[\s,.]*{_YEAR}")
+_YEAR_AFTER_RE = re.compile(rf"(?:\s*-\s*[0-9]{{1,2}}{ORDINAL})?[\s,.]*{_YEAR}")
 _ANY_YEAR_RE = re.compile(rf"(?<![0-9]){_YEAR}")
 
 _DAY_BEFORE_YESTERDAY_RE = re.compile(r"\bday\s+before\s+yesterday\b")
@@ -128,19 +124,6 @@ _VAGUE_RELATIVE_RE = re.compile(
     r"|next|coming)\b"
 )
 
-_TRANSLATION = str.maketrans(
-    {
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-        "\u00a0": " ",
-        "\u2009": " ",
-        "\u202f": " ",
-    }
-)
 _DELTA: dict[str, int] = {"last": -1, "previous": -1, "this": 0, "next": 1}
 
 
@@ -321,7 +304,7 @@ def parse_date(raw: str, published: datetime.date | None = None) -> ParsedDate:
     """Resolve date words as far as they go; relative words need ``published``."""
     if isinstance(published, datetime.datetime):  # datetimes do not compare with dates
         published = published.date()
-    text = raw.lower().translate(_TRANSLATION)
+    text = unify(raw.lower())
     return (
         _numeric(text)
         or _textual(text, published)

@@ -11,14 +11,14 @@ a quote that skips a clause, such as a date, still aligns).  Offsets always poin
 
 from __future__ import annotations
 
-import contextlib
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, get_args
+
+from summarizer.core.text import unify
 
 AlignmentStatus = Literal["exact", "normalized", "fuzzy", "not_found", "unchecked"]
 
@@ -28,28 +28,6 @@ FUZZY_THRESHOLD = 0.9
 FUZZY_MAX_STRETCH = 1.3
 #: quotes shorter than this (after normalising) are only matched exactly or normalised
 MIN_FUZZY_LEN = 12
-
-_QUOTE_MAP = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2033": '"',
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2015": "-",
-        "\u2212": "-",
-        "\u00a0": " ",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -137,19 +115,11 @@ class NormalizedText:
 
 
 _MULTI_SPACE_RE = re.compile(r"\s{2,}")
-_UNIFY_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _QUOTE_MAP) + "]")
-
-
-def _unify(text: str) -> str:
-    """``text.translate(_QUOTE_MAP)``, without a table lookup for every character."""
-    if _UNIFY_RE.search(text) is None:
-        return text
-    return _UNIFY_RE.sub(lambda m: str(_QUOTE_MAP[ord(m.group())]), text)
 
 
 def normalize(text: str) -> NormalizedText:
     """Case-fold, unify quotes/dashes and collapse white space, keeping an offset map."""
-    unified = _unify(text)
+    unified = unify(text)  # one character for one: offsets carry over
     if _PER_CHAR_LOWER.search(unified):
         return _normalize_per_char(unified)
     # every other character lower-cases to exactly one character whatever surrounds it,
@@ -428,6 +398,12 @@ class GroundingContext:
         if self.memo is None or (self.memo.text is not self.text and self.memo.text != self.text):
             object.__setattr__(self, "memo", AlignmentMemo(self.text))
 
+    def with_strict(self, strict: bool) -> GroundingContext:
+        """A copy for one validation pass: strict or lenient, with no notes yet and the
+        alignments shared.  Validators get it as pydantic's validation context
+        (``model_validate(..., context=ctx)``; instructor passes it through)."""
+        return GroundingContext(self.text, self.published, strict, self.to_original, self.memo)
+
     def fail(self, message: str) -> None:
         """A problem with the answer: a validation error (re-asked) when strict, a
         note otherwise, so the lenient pass says what it kept without a second,
@@ -444,32 +420,6 @@ class GroundingContext:
             return a
         start, end = self.to_original(a.start, a.end)
         return Alignment(start, end, a.status, a.score)
-
-
-_CURRENT: ContextVar[GroundingContext | None] = ContextVar("summarizer_grounding", default=None)
-
-
-def current_context() -> GroundingContext | None:
-    return _CURRENT.get()
-
-
-@contextlib.contextmanager
-def grounding(
-    text: str | GroundingContext,
-    published: date | None = None,
-    *,
-    strict: bool = True,
-) -> Iterator[GroundingContext]:
-    """Make ``text`` the source that Evidence validators align against (task-local)."""
-    if isinstance(text, GroundingContext):
-        ctx = GroundingContext(text.text, text.published, strict, text.to_original, text.memo)
-    else:
-        ctx = GroundingContext(text=text, published=published, strict=strict)
-    token = _CURRENT.set(ctx)
-    try:
-        yield ctx
-    finally:
-        _CURRENT.reset(token)
 
 
 # --------------------------------------------------------------------------- support

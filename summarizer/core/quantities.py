@@ -50,6 +50,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal
 
+from summarizer.core.text import DAYS, DMY_DATE, ISO_DATE, MONTHS_BUT_MAY, unify
+
 Qualifier = Literal["exact", "approximate", "at_least", "at_most", "range", "unknown"]
 
 
@@ -148,18 +150,14 @@ _KM2_PER_UNIT: dict[str | None, Decimal] = {
 # --------------------------------------------------------------------------- patterns
 
 _MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    rf"(?:{MONTHS_BUT_MAY}"
     # "17 may have died" is not a date
     r"|may(?!\s+(?:be|have|has|not|also|still|well|never|yet|rise|reach|exceed|increase"
     r"|grow|take|face|need|remain|continue|include)\b))\b\.?"
 )
-_ORD = r"(?:st|nd|rd|th)?"
 _DATE_SPAN_RE = re.compile(
-    r"(?<![0-9])[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}(?![0-9])"
-    r"|(?<![0-9])[0-9]{1,2}[-/.][0-9]{1,2}[-/.](?:[0-9]{4}|[0-9]{2})(?![0-9])"
-    rf"|(?<![0-9])[0-9]{{1,2}}{_ORD}(?:\s*(?:-|to|and|&)\s*[0-9]{{1,2}}{_ORD})?"
-    rf"\s+(?:of\s+)?{_MONTH}(?:,?\s+[0-9]{{4}}(?![0-9]))?"
+    rf"{ISO_DATE}|{DMY_DATE}"
+    rf"|{DAYS}\s+(?:of\s+)?{_MONTH}(?:,?\s+[0-9]{{4}}(?![0-9]))?"
     # "March 15" only when it clearly ends there: "in March 12 people died" keeps 12
     rf"|\b{_MONTH}\s+[0-9]{{1,2}}(?:(?:st|nd|rd|th)\b|(?=,?\s*[0-9]{{4}}(?![0-9]))"
     r"|(?=\s*(?:[,.;:)]|$)))(?:,?\s*[0-9]{4}(?![0-9]))?"
@@ -265,22 +263,6 @@ _RANGE_GAP_RE = re.compile(rf"\s*(?:(?:{_ANY_UNIT})\.?)?\s*(?P<sep>-|to|and)\s*"
 _BETWEEN_RE = re.compile(r"\bbetween\s*$")
 _VAGUE_OF_RE = re.compile(r"\s+of(?=\s)")
 
-_TRANSLATION = str.maketrans(
-    {
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-        "\u00a0": " ",
-        "\u2009": " ",
-        "\u202f": " ",
-        "\u2007": " ",
-    }
-)
-
-
 # --------------------------------------------------------------------------- figures
 
 
@@ -298,7 +280,7 @@ class _Figure:
 
 
 def _normalise(raw: str) -> str:
-    return raw.lower().translate(_TRANSLATION)
+    return unify(raw.lower())
 
 
 def _in_spans(pos: int, spans: Sequence[tuple[int, int]]) -> bool:

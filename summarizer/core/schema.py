@@ -41,7 +41,6 @@ from summarizer.core import dates, quantities
 from summarizer.core.ground import (
     AlignmentStatus,
     GroundingContext,
-    current_context,
     figures_supported,
     name_supported,
 )
@@ -82,7 +81,9 @@ LIBRARY_SET = _LibrarySet()
 
 
 def _context(info: ValidationInfo) -> GroundingContext | None:
-    """Grounding context from ``model_validate(..., context=...)`` or the task-local one."""
+    """The grounding context of this validation: pydantic's validation context
+    (``model_validate(..., context=ctx)``, which instructor's parsers pass on), either
+    the :class:`GroundingContext` itself or ``{"grounding": ctx}``.  None: no grounding."""
     ctx = info.context
     if isinstance(ctx, GroundingContext):
         return ctx
@@ -90,7 +91,7 @@ def _context(info: ValidationInfo) -> GroundingContext | None:
         inner = ctx.get("grounding")
         if isinstance(inner, GroundingContext):
             return inner
-    return current_context()
+    return None
 
 
 def _remember(ctx: GroundingContext | None, fn: Callable[..., Any], *args: Any) -> Any:
@@ -565,21 +566,11 @@ class OperationReport(_Model):
                 raise ValueError(f"end_date {e.raw!r} is before start_date {s.raw!r}")
         return self
 
-    def to_html(self, article: str | None = None) -> str:
-        """Self-contained review page: the article with every fact's quote highlighted."""
-        from summarizer.outputs.review import to_html
-
-        text = article if article is not None else self._article
-        if text is None:
-            raise ValueError("pass the article text: this report was not extracted here")
-        return to_html(self, text)
-
-    def _repr_html_(self) -> str:
-        """Notebook display, inline: the article with highlighted quotes beside the facts,
-        or a compact fact table when the article is not known (summarizer.outputs.notebook)."""
-        from summarizer.outputs.notebook import report_html
-
-        return report_html(self)
+    @property
+    def article(self) -> str | None:
+        """The text this report was extracted from, when it was extracted here (the
+        review page and the notebook view highlight quotes in it); None otherwise."""
+        return self._article
 
     def evidence_items(self) -> list[Evidence]:
         """Every Evidence in the report, in document order of the fields."""

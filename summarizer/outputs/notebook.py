@@ -25,13 +25,21 @@ from typing import TYPE_CHECKING, Any, overload
 
 from summarizer.core.schema import DateFact, Evidence, ExtractionMeta, OperationReport
 from summarizer.outputs.review import Fact, collect_facts, date_text
+from summarizer.outputs.timeline import register_formatters as register_timelines
 
 if TYPE_CHECKING:
     import pandas
 
     from summarizer.outputs.tables import TableItem
 
-__all__ = ["ReportList", "extraction_html", "report_html", "reports_html", "show"]
+__all__ = [
+    "ReportList",
+    "extraction_html",
+    "register_formatters",
+    "report_html",
+    "reports_html",
+    "show",
+]
 
 #: reviews folded under a list's table; a longer list shows only its table beyond this
 MAX_REVIEWS = 20
@@ -214,7 +222,7 @@ def report_html(
     """An inline review of one report: the article with highlighted quotes beside the
     facts when the article is known (``article``, or the one the report was extracted
     from), else a compact table of the facts with their quotes and offsets."""
-    text = article if article is not None else report._article
+    text = article if article is not None else report.article
     return f'{_CSS}<div class="smz">{_review_body(report, text, meta, source)}</div>'
 
 
@@ -383,3 +391,18 @@ def show(source: Any) -> ReportList:
     """Wrap reports, extractions, batch results, JSONL records or a results file for
     display: ``show(results)`` as a cell's last line renders them."""
     return ReportList(source)
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def register_formatters(shell: Any) -> None:
+    """Teach an IPython shell to show reports and extractions as inline reviews.
+
+    The data types carry no ``_repr_html_`` (presentation stays out of ``core``); the
+    shell's HTML formatter is told about them by type name instead, which
+    ``import summarizer`` does for the running shell."""
+    html = shell.display_formatter.formatters["text/html"]
+    html.for_type_by_name("summarizer.core.schema", "OperationReport", report_html)
+    html.for_type_by_name("summarizer.core.results", "Extraction", extraction_html)
+    register_timelines(shell)

@@ -129,8 +129,17 @@ window.addEventListener('DOMContentLoaded',fromHash);
 """
 
 
-def to_html(report: OperationReport, article: str, *, title: str | None = None) -> str:
-    """One self-contained HTML page: article with highlights beside the report."""
+def to_html(
+    report: OperationReport, article: str | None = None, *, title: str | None = None
+) -> str:
+    """One self-contained HTML page: article with highlights beside the report.
+
+    ``article`` defaults to the text the report was extracted from (``report.article``);
+    a report loaded from JSON needs it passed."""
+    if article is None:
+        article = report.article
+    if article is None:
+        raise ValueError("pass the article text: this report was not extracted here")
     facts = collect_facts(report)
     by_section: dict[str, list[Fact]] = {}
     for f in facts:

@@ -2,7 +2,7 @@
 
 Every function takes what the library hands out: an :class:`~summarizer.OperationReport`,
 an :class:`~summarizer.Extraction`, a batch :class:`~summarizer.runs.many.ItemResult`, a
-:class:`~summarizer.consolidate.engine.SourcedReport`, a JSONL record (``{"source", "status",
+:class:`~summarizer.consolidate.sources.SourcedReport`, a JSONL record (``{"source", "status",
 "report" | "error"}``), a list of any of these, or the path of a ``summarize -f jsonl``
 file, a JSON file or a directory of ``<stem>.json`` reports.
 
@@ -250,7 +250,7 @@ class TableItem:
     @property
     def article(self) -> str | None:
         """The page the report was extracted from, when it was extracted in this process."""
-        return self.report._article if self.report is not None else None
+        return self.report.article if self.report is not None else None
 
 
 def _require_report(value: Any, what: str) -> OperationReport:
@@ -297,8 +297,8 @@ def _of_record(i: int, data: dict[str, Any], where: str | None) -> TableItem:
 
 
 def _one(i: int, obj: Any) -> TableItem:
-    from summarizer.consolidate.engine import SourcedReport
-    from summarizer.pipeline.summarizer import Extraction
+    from summarizer.consolidate.sources import SourcedReport
+    from summarizer.core.results import Extraction
     from summarizer.runs.many import ItemResult
 
     if isinstance(obj, OperationReport):

@@ -2,20 +2,20 @@
 
 The SVG is written by hand (no plotting dependency): one row per phase on a time
 axis, the campaign start claims above them, every disputed value in red with its
-sources in a tooltip.  Notebooks show it inline through ``_repr_svg_``.  pandas is
-imported only when a table is asked for (the ``tables`` extra).
+sources in a tooltip.  The consolidation types carry no rendering (data does not
+depend on presentation); :func:`register_formatters` teaches a notebook to show them
+inline.  pandas is imported only when a table is asked for (the ``tables`` extra).
 """
 
 from __future__ import annotations
 
-import calendar
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from summarizer.consolidate.engine import (
+from summarizer.consolidate.models import (
     Claim,
     Conflict,
     Consolidation,
@@ -24,13 +24,14 @@ from summarizer.consolidate.engine import (
     OperationTimeline,
     OutcomeEvent,
     PhaseRecord,
+    day_span,
 )
 from summarizer.errors import ConfigError
 
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["conflicts_frame", "phases_frame", "to_markdown", "to_svg"]
+__all__ = ["conflicts_frame", "phases_frame", "register_formatters", "to_markdown", "to_svg"]
 
 Timelines = Consolidation | OperationTimeline | Iterable[OperationTimeline]
 
@@ -142,19 +143,36 @@ def _conflict_md(n: int, c: Conflict) -> list[str]:
 
 def _timeline_md(op: OperationTimeline, level: int = 2) -> str:
     h = "#" * level
-    lines: list[str] = []
+    lines = _header_md(op, h)
+    lines += ["", f"{h}# Timeline", "", *_phases_md(op)]
+    lines += ["", f"{h}# Totals (each event counted once, phases added)", "", *_totals_md(op)]
+    lines += ["", f"{h}# Conflicts", ""]
+    if op.conflicts:
+        for i, conflict in enumerate(op.conflicts, start=1):
+            lines.extend(_conflict_md(i, conflict))
+    else:
+        lines.append("None: every field the sources share agrees.")
+    lines += ["", f"{h}# How the reports were grouped", ""]
+    for d in op.decisions:
+        by = "" if d.by == "rules" else f" [{d.by}{', cached' if d.cached else ''}]"
+        lines.append(f"- {d.decision} ({d.rule}): {', '.join(d.sources)} — {d.reason}{by}")
+    return "\n".join(lines) + "\n"
+
+
+def _header_md(op: OperationTimeline, h: str) -> list[str]:
+    """Title, how many reports and outlets over what days, every name used."""
     country = f" — {op.country.value}" if op.country and op.country.value else ""
-    lines.append(f"{h} {op.name}{country}")
     dates = sorted(s.published for s in op.sources if s.published)
     span = f"{dates[0]} → {dates[-1]}" if dates else "undated"
     outlets = {s.outlet or s.source for s in op.sources}
     policy = op.policy or "none (disputed values are not resolved)"
-    lines.append("")
-    lines.append(
+    lines = [
+        f"{h} {op.name}{country}",
+        "",
         f"*{_n(len(op.sources), 'report')} from {_n(len(outlets), 'outlet')}, published "
-        f"{span} · {_n(len(op.conflicts), 'conflict')} · display policy: {policy}*"
-    )
-    lines.append("")
+        f"{span} · {_n(len(op.conflicts), 'conflict')} · display policy: {policy}*",
+        "",
+    ]
     variants: list[str] = []
     for name in op.names:
         counts = Counter(c.value for c in name.claims)
@@ -163,11 +181,14 @@ def _timeline_md(op: OperationTimeline, level: int = 2) -> str:
     lines.append(f"**Named:** {', '.join(variants) or 'no name'}")
     if op.campaign_start is not None:
         lines.append(f"**Campaign start:** {_field(op.campaign_start)}")
-    lines.append("")
-    lines.append(f"{h}# Timeline")
-    lines.append("")
-    lines.append("| phase | dates | places | forces | outcomes | sources | conflicts |")
-    lines.append("|---|---|---|---|---|---|---|")
+    return lines
+
+
+def _phases_md(op: OperationTimeline) -> list[str]:
+    lines = [
+        "| phase | dates | places | forces | outcomes | sources | conflicts |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for rec in op.phases:
         row = [
             rec.label,
@@ -185,9 +206,12 @@ def _timeline_md(op: OperationTimeline, level: int = 2) -> str:
         lines.append(
             "Area covered (km²): " + "; ".join(f"{r.label}: {_field(r.area)}" for r in areas)
         )
-    lines.append("")
-    lines.append(f"{h}# Totals (each event counted once, phases added)")
-    lines.append("")
+    return lines
+
+
+def _totals_md(op: OperationTimeline) -> list[str]:
+    """Totals added over phases, then running totals as reported (never added)."""
+    lines: list[str] = []
     if op.totals:
         lines.append("| outcome | total | how |")
         lines.append("|---|---|---|")
@@ -202,21 +226,7 @@ def _timeline_md(op: OperationTimeline, level: int = 2) -> str:
         for e in op.reported_totals:
             for c in e.claims:
                 lines.append(f"- {e.key}: **{c.value}** — {_who(c)}{_at(c)}")
-    lines.append("")
-    lines.append(f"{h}# Conflicts")
-    lines.append("")
-    if op.conflicts:
-        for i, conflict in enumerate(op.conflicts, start=1):
-            lines.extend(_conflict_md(i, conflict))
-    else:
-        lines.append("None: every field the sources share agrees.")
-    lines.append("")
-    lines.append(f"{h}# How the reports were grouped")
-    lines.append("")
-    for d in op.decisions:
-        by = "" if d.by == "rules" else f" [{d.by}{', cached' if d.cached else ''}]"
-        lines.append(f"- {d.decision} ({d.rule}): {', '.join(d.sources)} — {d.reason}{by}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def to_markdown(x: Timelines) -> str:
@@ -259,22 +269,10 @@ _BAR = "#4a78a8"
 _CHAR_W = 5.8
 
 
-def _interval(c: Claim) -> tuple[date, date] | None:
-    if not c.year or c.precision not in ("day", "month", "year"):
-        return None
-    if c.precision == "day" and c.month and c.day:
-        d = date(c.year, c.month, c.day)
-        return d, d
-    if c.precision == "month" and c.month:
-        last = calendar.monthrange(c.year, c.month)[1]
-        return date(c.year, c.month, 1), date(c.year, c.month, last)
-    return date(c.year, 1, 1), date(c.year, 12, 31)
-
-
 def _field_span(f: MergedField | None) -> list[tuple[date, date]]:
     if f is None:
         return []
-    return [s for s in (_interval(c) for c in f.claims) if s is not None]
+    return [s for s in (day_span(c) for c in f.claims) if s is not None]
 
 
 class _Axis:
@@ -454,7 +452,7 @@ def _claims_row(
     color = "#333" if f.agreed else _RED
     placed: list[float] = []
     for c in f.claims:
-        span = _interval(c)
+        span = day_span(c)
         if span is None:
             continue
         a, b = axis.x(span[0]), axis.x(span[1])
@@ -532,7 +530,7 @@ def _phase_row(
     if rec.start is not None:
         color = "#222" if rec.start.agreed else _RED
         for c in rec.start.claims:
-            span = _interval(c)
+            span = day_span(c)
             if span is not None:
                 tx = axis.x(span[0])
                 out.append(
@@ -554,19 +552,22 @@ def _phase_row(
 # --------------------------------------------------------------------------- tables
 
 
-def _pandas() -> Any:
+def _frame(rows: list[dict[str, Any]]) -> pandas.DataFrame:
+    """A DataFrame of the rows, phase as a nullable integer (None: the whole campaign)."""
     try:
         import pandas
     except ImportError:
         raise ConfigError(
             "DataFrame export needs pandas: pip install 'summarizer[tables]'"
         ) from None
-    return pandas
+    frame = pandas.DataFrame(rows)
+    if len(frame):
+        frame["phase"] = frame["phase"].astype("Int64")
+    return frame
 
 
 def phases_frame(x: Timelines) -> pandas.DataFrame:
     """One row per operation and phase (ordered as on the timeline)."""
-    pd = _pandas()
     rows = []
     for op in _operations(x):
         for rec in op.phases:
@@ -591,15 +592,11 @@ def phases_frame(x: Timelines) -> pandas.DataFrame:
                     "conflicts": len(rec.conflicts),
                 }
             )
-    frame = pd.DataFrame(rows)
-    if len(frame):
-        frame["phase"] = frame["phase"].astype("Int64")
-    return frame
+    return _frame(rows)
 
 
 def conflicts_frame(x: Timelines) -> pandas.DataFrame:
     """One row per conflicting claim: the conflict, the source, its value and quote."""
-    pd = _pandas()
     rows = []
     for op in _operations(x):
         for c in op.conflicts:
@@ -625,7 +622,19 @@ def conflicts_frame(x: Timelines) -> pandas.DataFrame:
                         "policy": c.policy,
                     }
                 )
-    frame = pd.DataFrame(rows)
-    if len(frame):
-        frame["phase"] = frame["phase"].astype("Int64")
-    return frame
+    return _frame(rows)
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+def register_formatters(shell: Any) -> None:
+    """Show consolidations and operation timelines inline in an IPython shell: the
+    markdown report and the SVG timeline, registered by type name so nothing is
+    imported until one is displayed."""
+    formatters = shell.display_formatter.formatters
+    for name in ("Consolidation", "OperationTimeline"):
+        formatters["text/markdown"].for_type_by_name(
+            "summarizer.consolidate.models", name, to_markdown
+        )
+        formatters["image/svg+xml"].for_type_by_name("summarizer.consolidate.models", name, to_svg)

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
 from summarizer._version import __version__
 from summarizer.cache.store import Canonical, ResponseCache, cache_key, canonical_json
-from summarizer.core.ground import GroundingContext, grounding
+from summarizer.core.ground import GroundingContext
+from summarizer.core.results import Extraction
 from summarizer.core.schema import (
     SCHEMA_VERSION,
     CleaningMeta,
@@ -35,8 +36,9 @@ from summarizer.core.schema import (
     request_schema,
 )
 from summarizer.errors import ConfigError
-from summarizer.llm import transport as extract
-from summarizer.pipeline.clean import Segment, Story, clean_page
+from summarizer.llm import client as llm_client
+from summarizer.llm import transport
+from summarizer.pipeline.cleaning import Segment, Story, clean_page
 from summarizer.pipeline.inputs import Article, load_article
 from summarizer.pipeline.prompts import Prompt, load_prompt
 from summarizer.pipeline.resolve import resolve_report
@@ -45,20 +47,6 @@ from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
 T = TypeVar("T", bound=BaseModel)
 
 Source = str | Path | bytes | Article
-
-
-@dataclass
-class Extraction(Generic[T]):
-    """A validated value and how it was obtained."""
-
-    value: T
-    meta: ExtractionMeta
-
-    def _repr_html_(self) -> str:
-        """Notebook display: the inline review of the report (summarizer.outputs.notebook)."""
-        from summarizer.outputs.notebook import extraction_html
-
-        return extraction_html(self)
 
 
 @dataclass(frozen=True)
@@ -72,7 +60,13 @@ class PendingRequest:
 
 
 @dataclass(frozen=True)
-class _Job:
+class PreparedJob:
+    """One input made ready for the model (:meth:`Summarizer.prepare`): the text it
+    will read, its prompt, and ``key``, the cache key of its answer.  Hand it to
+    :meth:`Summarizer.extract_prepared` (or ``aextract_prepared``) of the same
+    Summarizer; a job the input index found (``from_index``) has no messages and is
+    prepared in full only if its answer is no longer cached."""
+
     article: Article
     published: date | None
     schema: type[BaseModel]
@@ -87,6 +81,8 @@ class _Job:
     segments: tuple[Segment, ...] | None = None
     #: its key in the input index, when already computed
     input_key: str | None = None
+    #: read back from the input index: no messages, only good for a cache hit
+    from_index: bool = False
 
 
 def truncation_point(text: str, limit: int) -> int:
@@ -140,11 +136,6 @@ def _prepare_text(
     return GroundingContext(text, published, True, to_original), cleaning, warnings, segments
 
 
-#: prepared jobs kept between item_key and extract (a batch has at most 2 x concurrency
-#: items submitted; older ones are simply prepared again)
-_PREPARED_MAX = 256
-
-
 def _resolve_prompt(schema: type[BaseModel], prompt: Prompt | str | Path | None) -> Prompt:
     if prompt is None:
         return load_prompt("operation_report" if schema is OperationReport else "generic")
@@ -161,7 +152,12 @@ def _prompt_digest(prompt: Prompt) -> str:
 #: the code that turns an article into the text the model reads, its prompt and its key
 _PREPARING_MODULES = (
     "summarizer.pipeline.summarizer",
-    "summarizer.pipeline.clean",
+    "summarizer.core.text",
+    "summarizer.pipeline.cleaning",
+    "summarizer.pipeline.cleaning.page",
+    "summarizer.pipeline.cleaning.passes",
+    "summarizer.pipeline.cleaning.patterns",
+    "summarizer.pipeline.cleaning.rules",
     "summarizer.pipeline.prompts",
     "summarizer.cache.store",
 )
@@ -234,9 +230,6 @@ class Summarizer:
         self._patched: dict[bool, Any] = {}
         self._clients: list[Any] = []
         self._cache = ResponseCache.for_settings(settings) if settings.use_cache else None
-        # jobs item_key prepared, for the extract of the same Article that follows it
-        self._prepared: dict[tuple[Any, ...], _Job] = {}
-        self._prepared_lock = threading.Lock()
         self._index_static_part: str | None = None
         if not settings.embedded and not settings.model:
             raise ConfigError("a remote endpoint needs a model name (SUMMARIZER_MODEL)")
@@ -311,22 +304,11 @@ class Summarizer:
         """instructor-patched ``create`` over our transport layer, built once per kind."""
         with self._lock:
             if is_async not in self._patched:
-                import openai
-
-                client_cls = openai.AsyncOpenAI if is_async else openai.OpenAI
-                client = client_cls(
-                    base_url=self._endpoint(),
-                    api_key=self.settings.api_key_value(),
-                    timeout=self.settings.timeout,
-                    max_retries=0,  # tenacity in extract.py owns transport retries
+                client, create = llm_client.structured_create(
+                    self.settings, self._endpoint(), is_async=is_async
                 )
                 self._clients.append(client)
-                wrap: Any = extract.async_transport_create if is_async else extract.transport_create
-                self._patched[is_async] = extract.instructor_create(
-                    wrap(self.settings, extract.chat_completions(client)),
-                    extract.mode_for(self.settings),
-                    is_async=is_async,
-                )
+                self._patched[is_async] = create
             return self._patched[is_async]
 
     # ------------------------------------------------------------------ pipeline
@@ -338,7 +320,7 @@ class Summarizer:
         prompt: Prompt | str | Path | None,
         *,
         input_key: str | None = None,
-    ) -> _Job:
+    ) -> PreparedJob:
         article = load_article(source)
         s = self.settings
         ground_in, cleaning, warnings, segments = _prepare_text(article, s, published)
@@ -351,7 +333,7 @@ class Summarizer:
             {
                 "endpoint_kind": s.resolved_endpoint_kind,
                 "model": self._model_identity(),
-                "mode": extract.mode_for(s),
+                "mode": transport.mode_for(s),
                 "prompt": prompt.id,
                 "messages": messages,
                 "schema": _canonical_schema(schema),
@@ -362,7 +344,7 @@ class Summarizer:
                 },
             }
         )
-        return _Job(
+        return PreparedJob(
             article,
             published,
             schema,
@@ -416,7 +398,7 @@ class Summarizer:
                     "clean": s.clean,
                     "max_input_chars": s.resolved_max_input_chars,
                     "endpoint_kind": s.resolved_endpoint_kind,
-                    "mode": extract.mode_for(s),
+                    "mode": transport.mode_for(s),
                     "sampling": {
                         "temperature": s.temperature,
                         "seed": s.seed,
@@ -426,7 +408,7 @@ class Summarizer:
             )
         return self._index_static_part
 
-    def _index_entry(self, job: _Job) -> tuple[str, dict[str, Any]] | None:
+    def _index_entry(self, job: PreparedJob) -> tuple[str, dict[str, Any]] | None:
         ikey = job.input_key or self._input_key(job.article, job.published, job.schema, job.prompt)
         if ikey is None:
             return None
@@ -450,7 +432,7 @@ class Summarizer:
         schema: type[BaseModel],
         prompt: Prompt,
         ikey: str,
-    ) -> _Job | None:
+    ) -> PreparedJob | None:
         """The job as the index remembers it (no messages: only for a cache hit)."""
         entry = self._cache.index.get(ikey) if self._cache is not None else None
         if entry is None:
@@ -477,11 +459,21 @@ class Summarizer:
         ):
             return None
         source_ctx = GroundingContext(text, published, True, to_original)
-        return _Job(
-            article, published, schema, prompt, [], key, source_ctx, cleaning, tuple(warnings)
+        return PreparedJob(
+            article,
+            published,
+            schema,
+            prompt,
+            [],
+            key,
+            source_ctx,
+            cleaning,
+            tuple(warnings),
+            input_key=ikey,
+            from_index=True,
         )
 
-    def _from_cache(self, job: _Job) -> Extraction[Any] | None:
+    def _from_cache(self, job: PreparedJob) -> Extraction[Any] | None:
         if self._cache is None:
             return None
         entry = self._cache.get(job.key)
@@ -504,19 +496,18 @@ class Summarizer:
         meta.attempts = int(entry.get("attempts", 1))
         return self._finish(job, value, meta)
 
-    def _validate(self, job: _Job, content: str) -> BaseModel:
-        with grounding(job.source, strict=False):
-            value = job.schema.model_validate_json(content)
+    def _validate(self, job: PreparedJob, content: str) -> BaseModel:
+        value = job.schema.model_validate_json(content, context=job.source.with_strict(False))
         return self._resolve(job, value)
 
     @staticmethod
-    def _resolve(job: _Job, value: BaseModel) -> BaseModel:
+    def _resolve(job: PreparedJob, value: BaseModel) -> BaseModel:
         if isinstance(value, OperationReport):
             resolve_report(value, job.source)
         return value
 
     def _meta(
-        self, job: _Job, usage: ExtractionUsage, warnings: list[str], latency: float
+        self, job: PreparedJob, usage: ExtractionUsage, warnings: list[str], latency: float
     ) -> ExtractionMeta:
         s = self.settings
         schema_version = (
@@ -525,7 +516,7 @@ class Summarizer:
         return ExtractionMeta(
             model=self.model_name,
             endpoint_kind="embedded-llamacpp" if s.embedded else s.resolved_endpoint_kind,
-            mode=extract.mode_for(s),
+            mode=transport.mode_for(s),
             prompt_version=job.prompt.id,
             schema_name=job.schema.__name__,
             schema_version=schema_version,
@@ -540,7 +531,7 @@ class Summarizer:
             library_version=__version__,
         )
 
-    def _finish(self, job: _Job, value: BaseModel, meta: ExtractionMeta) -> Extraction[Any]:
+    def _finish(self, job: PreparedJob, value: BaseModel, meta: ExtractionMeta) -> Extraction[Any]:
         meta.grounded_share = grounded_share(value)
         if "extraction" in type(value).model_fields:
             value.extraction = meta  # type: ignore[attr-defined]
@@ -548,7 +539,7 @@ class Summarizer:
             value._article = job.article.text
         return Extraction(value=value, meta=meta)
 
-    def _store(self, job: _Job, answer: extract.Answer) -> Extraction[Any]:
+    def _store(self, job: PreparedJob, answer: transport.Answer) -> Extraction[Any]:
         # the answer was validated against job.source already (strictly, or leniently
         # after the last re-ask); a strict pass that succeeded is what a lenient pass gives
         value = self._resolve(job, answer.value)
@@ -575,6 +566,25 @@ class Summarizer:
         return self._finish(job, value, self._meta(job, usage, warnings, answer.latency_s))
 
     # ------------------------------------------------------------------ public
+    def prepare(
+        self,
+        source: Source,
+        *,
+        published: date | None = None,
+        schema: type[BaseModel] | None = None,
+        prompt: Prompt | str | Path | None = None,
+    ) -> PreparedJob:
+        """The input made ready for the model, with its cache key (``.key``); nothing
+        is sent.  A batch asks for the key (to skip items already done), then extracts
+        the same job with :meth:`extract_prepared`, so nothing is prepared twice.  An
+        input the input index knows is not cleaned or rendered at all."""
+        article, schema_class, the_prompt, ikey = self._input(source, published, schema, prompt)
+        if ikey is not None:
+            indexed = self._indexed_job(article, published, schema_class, the_prompt, ikey)
+            if indexed is not None:
+                return indexed
+        return self._job(article, published, schema_class, the_prompt, input_key=ikey)
+
     def item_key(
         self,
         source: Source,
@@ -585,33 +595,7 @@ class Summarizer:
     ) -> str:
         """Hash of the input and of everything that changes the answer (the cache key);
         a resumable run uses it to skip items already done with these settings."""
-        article, schema_class, the_prompt, ikey = self._input(source, published, schema, prompt)
-        if ikey is not None:
-            indexed = self._indexed_job(article, published, schema_class, the_prompt, ikey)
-            if indexed is not None:
-                return indexed.key  # known input: no cleaning, no rendering
-        job = self._job(article, published, schema_class, the_prompt, input_key=ikey)
-        if isinstance(source, Article) and (prompt is None or isinstance(prompt, Prompt)):
-            # a batch asks for the key, then for the extraction of the same Article:
-            # keep the prepared job (cleaned text, prompt, key) so it is not made twice
-            with self._prepared_lock:
-                self._prepared[(source, published, schema, prompt)] = job
-                while len(self._prepared) > _PREPARED_MAX:
-                    del self._prepared[next(iter(self._prepared))]
-        return job.key
-
-    def _take_prepared(
-        self,
-        source: Source,
-        published: date | None,
-        schema: type[BaseModel] | None,
-        prompt: Prompt | str | Path | None,
-    ) -> _Job | None:
-        """The job :meth:`item_key` prepared for this very input, if it is kept."""
-        if isinstance(source, Article) and (prompt is None or isinstance(prompt, Prompt)):
-            with self._prepared_lock:
-                return self._prepared.pop((source, published, schema, prompt), None)
-        return None
+        return self.prepare(source, published=published, schema=schema, prompt=prompt).key
 
     def extract(
         self,
@@ -622,18 +606,16 @@ class Summarizer:
         prompt: Prompt | str | Path | None = None,
     ) -> Extraction[T]:
         """Validated value plus metadata; works with any Pydantic schema."""
-        job, hit = self._lookup(source, published, schema, prompt)
+        job = self.prepare(source, published=published, schema=schema, prompt=prompt)
+        return cast(Extraction[T], self.extract_prepared(job))
+
+    def extract_prepared(self, job: PreparedJob) -> Extraction[Any]:
+        """:meth:`extract` of a job :meth:`prepare` made."""
+        job, hit = self._lookup(job)
         if hit is not None:
-            return cast(Extraction[T], hit)
-        answer = extract.run_sync(
-            self._create(is_async=False),
-            self.settings,
-            self.model_name,
-            job.schema,
-            job.messages,
-            job.source,
-        )
-        return cast(Extraction[T], self._store(job, answer))
+            return hit
+        args = (self.settings, self.model_name, job.schema, job.messages, job.source)
+        return self._store(job, transport.run_sync(self._create(is_async=False), *args))
 
     async def aextract(
         self,
@@ -643,41 +625,43 @@ class Summarizer:
         schema: type[T] | None = None,
         prompt: Prompt | str | Path | None = None,
     ) -> Extraction[T]:
-        # reading, cleaning, cache reads and writes (disk and validation) run off the
-        # event loop, so other tasks' requests go out meanwhile
-        job, hit = await asyncio.to_thread(self._lookup, source, published, schema, prompt)
-        if hit is not None:
-            return cast(Extraction[T], hit)
-        create = await asyncio.to_thread(self._create, True)  # may start the server
-        answer = await extract.run_async(
-            create,
-            self.settings,
-            self.model_name,
-            job.schema,
-            job.messages,
-            job.source,
-        )
-        return cast(Extraction[T], await asyncio.to_thread(self._store, job, answer))
+        """Async :meth:`extract`: reading, cleaning, cache reads and writes (disk and
+        validation) run off the event loop, so other tasks' requests go out meanwhile."""
+        found = await asyncio.to_thread(self._found, source, published, schema, prompt)
+        return cast(Extraction[T], await self._aask(*found))
 
-    def _lookup(
+    async def aextract_prepared(self, job: PreparedJob) -> Extraction[Any]:
+        """Async :meth:`extract_prepared`."""
+        return await self._aask(*await asyncio.to_thread(self._lookup, job))
+
+    async def _aask(self, job: PreparedJob, hit: Extraction[Any] | None) -> Extraction[Any]:
+        if hit is not None:
+            return hit
+        create = await asyncio.to_thread(self._create, True)  # may start the server
+        args = (self.settings, self.model_name, job.schema, job.messages, job.source)
+        answer = await transport.run_async(create, *args)
+        return await asyncio.to_thread(self._store, job, answer)
+
+    def _found(
         self,
         source: Source,
         published: date | None,
         schema: type[BaseModel] | None,
         prompt: Prompt | str | Path | None,
-    ) -> tuple[_Job, Extraction[Any] | None]:
-        """The job for this input and its cached extraction, if any.  A job item_key
-        prepared is used as it is; else the input index may find the answer without
-        cleaning the page; else the job is prepared in full."""
-        job = self._take_prepared(source, published, schema, prompt)
-        if job is None:
-            article, schema_class, the_prompt, ikey = self._input(source, published, schema, prompt)
-            if ikey is not None:
-                indexed = self._indexed_job(article, published, schema_class, the_prompt, ikey)
-                if indexed is not None and (hit := self._from_cache(indexed)) is not None:
-                    return indexed, hit
-            job = self._job(article, published, schema_class, the_prompt, input_key=ikey)
-        return job, self._from_cache(job)
+    ) -> tuple[PreparedJob, Extraction[Any] | None]:
+        """The input prepared and its cached extraction, if any (:meth:`_lookup`)."""
+        return self._lookup(self.prepare(source, published=published, schema=schema, prompt=prompt))
+
+    def _lookup(self, job: PreparedJob) -> tuple[PreparedJob, Extraction[Any] | None]:
+        """The job's cached extraction, if any.  A job read back from the input index
+        whose answer is gone is prepared in full (it has no messages to send)."""
+        hit = self._from_cache(job)
+        if hit is not None or not job.from_index:
+            return job, hit
+        full = self._job(
+            job.article, job.published, job.schema, job.prompt, input_key=job.input_key
+        )
+        return full, self._from_cache(full)
 
     def _input(
         self,
@@ -728,10 +712,10 @@ class Summarizer:
         """The item's key and the ``/chat/completions`` body :meth:`extract` would send
         first, or the cached extraction instead of a body; nothing is sent and no
         server is started (a provider batch file is made of these bodies)."""
-        job, hit = self._lookup(source, published, schema, prompt)
+        job, hit = self._found(source, published, schema, prompt)
         if hit is not None:
             return PendingRequest(job.key, None, hit)
-        body = extract.request_body(self.settings, self.model_name, job.schema, job.messages)
+        body = transport.request_body(self.settings, self.model_name, job.schema, job.messages)
         return PendingRequest(job.key, body, None)
 
     def extract_completion(
@@ -753,7 +737,7 @@ class Summarizer:
         input already cached gives the cached extraction (collecting twice is
         harmless).  ``key`` is the key the completion was asked under: if the input or
         the settings no longer give it, ``ConfigError``."""
-        job, hit = self._lookup(source, published, schema, prompt)
+        job, hit = self._found(source, published, schema, prompt)
         if key is not None and job.key != key:
             raise ConfigError(
                 "this input no longer gives the key its answer was asked under "
@@ -761,7 +745,7 @@ class Summarizer:
             )
         if hit is not None:
             return cast(Extraction[T], hit)
-        answer = extract.answer_completion(
+        answer = transport.answer_completion(
             self.settings,
             self.model_name,
             job.schema,

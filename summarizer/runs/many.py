@@ -27,10 +27,11 @@ from typing import Any, Self
 
 from pydantic import BaseModel
 
+from summarizer.core.results import Extraction
 from summarizer.core.schema import ExtractionMeta
 from summarizer.errors import ConfigError, SummarizerError, Usage
 from summarizer.pipeline.inputs import Article, load_article
-from summarizer.pipeline.summarizer import Extraction, Source, Summarizer
+from summarizer.pipeline.summarizer import Source, Summarizer
 from summarizer.settings import EMBEDDED_MODEL_NAME
 
 if sys.platform != "win32":
@@ -423,10 +424,11 @@ def _process(run: _Run, index: int, item: Item) -> ItemResult:
     article, pub = prepared
     key: str | None = None
     try:
-        key = run.summarizer.item_key(article, published=pub, schema=run.schema)
+        job = run.summarizer.prepare(article, published=pub, schema=run.schema)
+        key = job.key
         if key in run.skip_keys:
             return ItemResult(index, article.source, key, None, None, None, skipped=True)
-        ex = run.summarizer.extract(article, published=pub, schema=run.schema)
+        ex = run.summarizer.extract_prepared(job)
     except Exception as exc:  # noqa: BLE001 - one bad item must not end the batch
         return _failed(run, index, article, key, exc)
     return _done(run, index, article, key, ex)
@@ -441,12 +443,13 @@ async def _aprocess(run: _Run, sem: asyncio.Semaphore, index: int, item: Item) -
         article, pub = prepared
         key: str | None = None
         try:
-            key = await asyncio.to_thread(
-                run.summarizer.item_key, article, published=pub, schema=run.schema
+            job = await asyncio.to_thread(
+                run.summarizer.prepare, article, published=pub, schema=run.schema
             )
+            key = job.key
             if key in run.skip_keys:
                 return ItemResult(index, article.source, key, None, None, None, skipped=True)
-            ex = await run.summarizer.aextract(article, published=pub, schema=run.schema)
+            ex = await run.summarizer.aextract_prepared(job)
         except Exception as exc:  # noqa: BLE001 - CancelledError is not an Exception
             return _failed(run, index, article, key, exc)
         return _done(run, index, article, key, ex)

@@ -17,10 +17,10 @@ failed, is a per-item error (``reask_live=True`` sends those through the live pa
 with its re-asks, instead).  Collecting twice is harmless: answers already cached
 come from the cache, and results are keyed by ``custom_id``, never by line order.
 
-Management calls go through the openai SDK's Files and Batches resources with
-``max_retries=0``.  Reads (batch status, file content) are retried by tenacity like
-chat calls; the two writes (upload, batch creation) only after a 429, because a
-retried timeout could create a second batch that is billed too.
+Management calls (upload, batch creation, status, file content) are
+:mod:`summarizer.llm.provider_batch_api`'s: reads are retried like chat calls, the two
+writes only after a 429, because a retried timeout could create a second batch that is
+billed too.
 """
 
 from __future__ import annotations
@@ -33,22 +33,24 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from importlib import import_module
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel
 
+from summarizer.core.results import Extraction
 from summarizer.core.schema import OperationReport
-from summarizer.errors import ConfigError, InputError, SummarizerError, TransportError, Usage
-from summarizer.llm import transport as extract
+from summarizer.errors import ConfigError, InputError, SummarizerError, Usage
+from summarizer.llm import provider_batch_api
+from summarizer.llm.transport import mode_for
 from summarizer.pipeline.inputs import Article, load_article
 from summarizer.pipeline.prompts import Prompt
-from summarizer.pipeline.summarizer import Extraction, Summarizer
+from summarizer.pipeline.summarizer import Summarizer
 from summarizer.runs.many import Item, ItemError, ItemResult, Prices, _label, _split
 from summarizer.settings import Settings
 
@@ -85,8 +87,6 @@ TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 
 MANIFEST_FORMAT = "summarizer-provider-batch/1"
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-
-R = TypeVar("R")
 
 
 class BatchNotReady(SummarizerError):
@@ -306,7 +306,7 @@ def _fingerprint(s: Summarizer) -> dict[str, Any]:
     return {
         "endpoint_kind": st.resolved_endpoint_kind,
         "model": s._model_identity(),
-        "mode": extract.mode_for(st),
+        "mode": mode_for(st),
         "temperature": st.temperature,
         "seed": st.seed,
         "max_tokens": st.max_tokens,
@@ -344,42 +344,6 @@ def _remote(settings: Settings) -> None:
             "provider batches need a remote endpoint that implements the Batch API "
             "(SUMMARIZER_BASE_URL and SUMMARIZER_MODEL); the embedded server has none"
         )
-
-
-def _client(settings: Settings) -> Any:
-    import openai
-
-    return openai.OpenAI(
-        base_url=settings.base_url,
-        api_key=settings.api_key_value(),
-        timeout=settings.timeout,
-        max_retries=0,  # tenacity below owns retries
-    )
-
-
-def _call(settings: Settings, fn: Callable[..., R], *args: Any, write: bool, **kwargs: Any) -> R:
-    """One management call: reads retried like chat calls, writes only after a 429;
-    failures become a secret-free ``TransportError``."""
-    import openai
-    from tenacity import Retrying, retry_if_exception, stop_after_attempt
-
-    def retryable(exc: BaseException) -> bool:
-        if write:
-            return isinstance(exc, openai.RateLimitError)
-        return extract._is_retryable(exc)
-
-    try:
-        for attempt in Retrying(
-            retry=retry_if_exception(retryable),
-            stop=stop_after_attempt(settings.max_transport_retries + 1),
-            wait=extract._wait(settings),
-            reraise=True,
-        ):
-            with attempt:
-                return fn(*args, **kwargs)
-    except openai.APIError as exc:
-        raise TransportError(extract._describe_transport(exc)) from None
-    raise AssertionError("unreachable")  # pragma: no cover - Retrying re-raises
 
 
 @contextlib.contextmanager
@@ -497,28 +461,10 @@ def submit(
                     f"{len(lines)} requests, {len(data):,} bytes: one batch takes at most "
                     f"{MAX_REQUESTS:,} requests and {MAX_INPUT_BYTES:,} bytes; split the input"
                 )
-            client = _client(st)
-            try:
-                uploaded = _call(
-                    st,
-                    client.files.create,
-                    file=("summarizer-batch.jsonl", data, "application/jsonl"),
-                    purpose="batch",
-                    write=True,
-                )
-                extra: dict[str, Any] = {"metadata": dict(metadata)} if metadata else {}
-                batch = _call(
-                    st,
-                    client.batches.create,
-                    input_file_id=uploaded.id,
-                    endpoint=ENDPOINT,
-                    completion_window=COMPLETION_WINDOW,
-                    write=True,
-                    **extra,
-                )
-            finally:
-                client.close()
-            job = replace(job, batch_id=batch.id, input_file_id=uploaded.id)
+            file_id, batch_id = provider_batch_api.create_batch(
+                st, data, endpoint=ENDPOINT, completion_window=COMPLETION_WINDOW, metadata=metadata
+            )
+            job = replace(job, batch_id=batch_id, input_file_id=file_id)
         name = job.batch_id or f"cached-{job.created_at.replace(':', '')}"
         return job.save(manifest or st.resolved_cache_dir / "batches" / f"{name}.json")
 
@@ -552,12 +498,7 @@ def poll(job: BatchJob, settings: Settings | None = None) -> BatchStatus:
         return BatchStatus(None, "completed")
     st = _settings_for(job, settings)
     _remote(st)
-    client = _client(st)
-    try:
-        batch = _call(st, client.batches.retrieve, job.batch_id, write=False)
-    finally:
-        client.close()
-    return BatchStatus.from_batch(batch)
+    return BatchStatus.from_batch(provider_batch_api.retrieve_batch(st, job.batch_id))
 
 
 def wait(
@@ -599,13 +540,8 @@ def _fetch(st: Settings, status: BatchStatus) -> dict[str, dict[str, Any]]:
     file_ids = [f for f in (status.error_file_id, status.output_file_id) if f]
     if not file_ids:
         return answered
-    client = _client(st)
-    try:
-        for file_id in file_ids:  # output last: it wins for a custom_id in both
-            content = _call(st, client.files.content, file_id, write=False)
-            answered.update(_lines(content.text))
-    finally:
-        client.close()
+    for text in provider_batch_api.file_texts(st, file_ids):
+        answered.update(_lines(text))  # output last: it wins for a custom_id in both
     return answered
 
 

@@ -1,0 +1,103 @@
+"""What the commands share: reading inputs and settings, usage errors, the run summary
+line, and ending a run on Ctrl-C."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import sys
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+
+#: exit code after Ctrl-C (128 + SIGINT, as shells report it)
+EXIT_INTERRUPTED = 130
+
+#: file endings picked up when a directory is given
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm"}
+
+
+def expand_inputs(items: list[str]) -> Iterator[str]:
+    """Files as given, ``-`` for stdin, globs the shell did not expand, directories."""
+    for item in items:
+        if item == "-":
+            yield item
+            continue
+        p = Path(item)
+        if p.is_dir():
+            yield from sorted(
+                str(f) for f in p.rglob("*") if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES
+            )
+        elif not p.exists() and glob.has_magic(item):
+            matches = sorted(glob.glob(item, recursive=True))
+            yield from matches if matches else [item]  # a dead glob is a failed item
+        else:
+            yield item
+
+
+def input_sources(inputs: list[str]) -> list[str]:
+    """The expanded inputs; none at all is a usage error."""
+    sources = list(expand_inputs(inputs))
+    if not sources:
+        raise typer.BadParameter("no input files matched", param_hint="INPUTS")
+    return sources
+
+
+def read_items(sources: list[str]) -> list[Any]:
+    """Paths as paths; stdin goes in as bytes, so a binary or non-UTF-8 stream fails as
+    its own item."""
+    return [sys.stdin.buffer.read() if src == "-" else Path(src) for src in sources]
+
+
+def load_settings(**kw: Any) -> Any:
+    """:class:`~summarizer.settings.Settings` from the environment, ``kw`` overriding."""
+    from summarizer.settings import Settings
+
+    return Settings.from_env(**kw)
+
+
+def parse_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--published") from None
+
+
+def fail(exc: BaseException | str, code: int) -> NoReturn:
+    """``error: ...`` on stderr, then exit with ``code``."""
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(code) from None
+
+
+@contextlib.contextmanager
+def interruptible(written: str, close: Callable[[], None] | None = None) -> Iterator[None]:
+    """Ctrl-C (or SIGTERM, see :func:`summarizer.apps.cli.main`) ends the run with
+    :data:`EXIT_INTERRUPTED`, saying that the ``written`` items were written; ``close``
+    runs last either way."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; {written} were written", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    finally:
+        if close is not None:
+            close()
+
+
+def run_summary(t: Any, model_name: str) -> str:
+    """One line for stderr: what the run did and what it cost (cache hits are free;
+    failed items count the tokens their attempts spent)."""
+    if t.cost is None:
+        cost = f"cost unknown (no price for {model_name!r}; see --prices)"
+    else:
+        cost = f"est. cost ${t.cost:.4f}"
+    return (
+        f"{t.ok} ok, {t.failed} failed, {t.skipped} skipped, {t.cache_hits} cached; "
+        f"{t.prompt_tokens:,} prompt + {t.completion_tokens:,} completion tokens "
+        f"in {t.requests} requests; {cost}; {t.wall_s:.1f} s"
+    )
