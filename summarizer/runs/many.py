@@ -496,41 +496,28 @@ def summarize_many(
     return _run_threads(run, iter(items), concurrency)
 
 
-class _Feed:
-    """Numbers the inputs as they are drawn and turns those the budget no longer allows
-    into skipped results, so the thread and task runners share one intake."""
-
-    def __init__(self, run: _Run, source: Iterator[Item]) -> None:
-        self._run, self._source, self._index = run, source, 0
-
-    def take(self, room: int) -> Iterator[tuple[int, Item | ItemResult]]:
-        """Up to ``room`` more inputs (or their skip records), with their indices."""
-        for _ in range(max(room, 0)):
-            try:
-                item = next(self._source)
-            except StopIteration:
-                return
-            index, self._index = self._index, self._index + 1
-            if self._run.budget is not None and self._run.budget.exceeded():
-                yield index, _budget_skip(index, _label(_split(item, None)[0]))
-            else:
-                yield index, item
-
-
 def _run_threads(
     run: _Run, source: Iterator[Item], concurrency: int
 ) -> Generator[ItemResult, None, None]:
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=THREAD_PREFIX)
     pending: dict[Future[ItemResult], int] = {}
-    feed = _Feed(run, source)
+    index = 0
+    exhausted = False
     finished = False
     try:
         while True:
-            for index, item in feed.take(2 * concurrency - len(pending)):
-                if isinstance(item, ItemResult):
-                    yield item
+            while not exhausted and len(pending) < 2 * concurrency:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                if run.budget is not None and run.budget.exceeded():
+                    yield _budget_skip(index, _label(_split(item, None)[0]))
                 else:
-                    pending[pool.submit(_process, run, index, item)] = index
+                    future = pool.submit(_process, run, index, item)
+                    pending[future] = index
+                index += 1
             if not pending:
                 break
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -570,14 +557,22 @@ async def _run_tasks(
 ) -> AsyncGenerator[ItemResult, None]:
     sem = asyncio.Semaphore(concurrency)
     pending: dict[asyncio.Task[ItemResult], int] = {}
-    feed = _Feed(run, source)
+    index = 0
+    exhausted = False
     try:
         while True:
-            for index, item in feed.take(2 * concurrency - len(pending)):
-                if isinstance(item, ItemResult):
-                    yield item
+            while not exhausted and len(pending) < 2 * concurrency:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                if run.budget is not None and run.budget.exceeded():
+                    yield _budget_skip(index, _label(_split(item, None)[0]))
                 else:
-                    pending[asyncio.create_task(_aprocess(run, sem, index, item))] = index
+                    task = asyncio.create_task(_aprocess(run, sem, index, item))
+                    pending[task] = index
+                index += 1
             if not pending:
                 break
             done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
