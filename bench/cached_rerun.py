@@ -52,23 +52,12 @@ def _refusing_url() -> str:
 
 
 def fill(cache: Path) -> None:
-    from loopback import LoopbackServer, recorded_answers  # bench helper, replays cassettes
+    from scale import replay_stub  # bench helper: a server replaying the cassettes' answers
 
-    from summarizer.pipeline.cleaning import clean_page
-
-    bodies = recorded_answers()
-    answers = {}
-    for path, _ in _examples():
-        text = clean_page(path.read_text(encoding="utf-8")).main.text
-        answers[path.stem] = (max(text.splitlines(), key=len)[:80], bodies[path.stem])
-    srv = LoopbackServer(answers, 0.0)
-    try:
-        with Summarizer(_settings(srv.url, cache)) as s:
-            for path, pub in _examples():
-                s.extract(path, published=pub)
-    finally:
-        srv.shutdown()
-    print(f"filled {cache} with {len(answers)} examples")
+    with replay_stub() as (url, articles), Summarizer(_settings(url, cache)) as s:
+        for path, pub in articles:
+            s.extract(path, published=pub)
+    print(f"filled {cache} with {len(articles)} examples")
 
 
 def check(cache: Path) -> int:

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from summarizer.core.names import name_key
-from summarizer.core.quantities import SMALL_NUMBER_WORDS, parse_number
+from summarizer.core.quantities import SMALL_NUMBER_WORDS, TENS_WORDS, parse_number
 from summarizer.evaluate.gold import Gold
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,18 +82,8 @@ _ADVERSARY_RE = re.compile(
     r"militan|insurgen|regime|extremis|jihad|hezbollah|boko|shabaab|ansar",
     re.IGNORECASE,
 )
-_TENS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-    "hundred": 100,
-    "thousand": 1000,
-}
+#: number words beyond the small ones, as whole numbers a trap figure may be written in
+_TENS = {**TENS_WORDS, "hundred": 100, "thousand": 1000}
 _DIGITS_RE = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 

@@ -93,7 +93,8 @@ SMALL_NUMBER_WORDS: dict[str, int] = {
     "eighteen": 18,
     "nineteen": 19,
 }
-_TENS: dict[str, int] = {
+#: the tens as words ("forty"); with :data:`SMALL_NUMBER_WORDS`, what a count is written in
+TENS_WORDS: dict[str, int] = {
     "twenty": 20,
     "thirty": 30,
     "forty": 40,
@@ -385,7 +386,7 @@ def _parse_words(
         if nxt[0] not in ("hundred", "dozen") and nxt[0] not in _BIG:
             return None
         current, state, j = 1, "a", i + 1
-    elif first not in SMALL_NUMBER_WORDS and first not in _TENS:
+    elif first not in SMALL_NUMBER_WORDS and first not in TENS_WORDS:
         return None
     next_j = j
     while j < len(tokens):
@@ -398,8 +399,8 @@ def _parse_words(
         elif word in SMALL_NUMBER_WORDS and state == "tens" and 1 <= SMALL_NUMBER_WORDS[word] <= 9:
             current += SMALL_NUMBER_WORDS[word]
             state = "unit_after_tens"
-        elif word in _TENS and state in ("", "hundred", "big", "and"):
-            current += _TENS[word]
+        elif word in TENS_WORDS and state in ("", "hundred", "big", "and"):
+            current += TENS_WORDS[word]
             state = "tens"
         elif (
             word == "hundred"
