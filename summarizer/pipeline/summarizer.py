@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import importlib
 import json
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -39,14 +40,17 @@ from summarizer.errors import ConfigError
 from summarizer.llm import client as llm_client
 from summarizer.llm import transport
 from summarizer.pipeline.cleaning import Segment, Story, clean_page
-from summarizer.pipeline.inputs import Article, load_article
+from summarizer.pipeline.inputs import Article, as_source, load_article
 from summarizer.pipeline.prompts import Prompt, load_prompt
 from summarizer.pipeline.resolve import resolve_report
 from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
 
 T = TypeVar("T", bound=BaseModel)
 
+#: what the pipeline takes positionally (see :func:`~summarizer.pipeline.inputs.load_article`)
 Source = str | Path | bytes | Article
+#: what ``path=`` takes: always read from disk
+PathArg = str | os.PathLike[str]
 
 
 @dataclass(frozen=True)
@@ -568,16 +572,22 @@ class Summarizer:
     # ------------------------------------------------------------------ public
     def prepare(
         self,
-        source: Source,
+        source: Source | None = None,
         *,
+        path: PathArg | None = None,
+        text: str | bytes | None = None,
         published: date | None = None,
         schema: type[BaseModel] | None = None,
         prompt: Prompt | str | Path | None = None,
     ) -> PreparedJob:
         """The input made ready for the model, with its cache key (``.key``); nothing
-        is sent.  A batch asks for the key (to skip items already done), then extracts
+        is sent.  The input is ``source``, ``path=`` or ``text=``, read as
+        :func:`~summarizer.pipeline.inputs.load_article` says (the same in every public
+        method here): ``path=`` is always a file, ``text=`` never is.  A batch asks for
+        the key (to skip items already done), then extracts
         the same job with :meth:`extract_prepared`, so nothing is prepared twice.  An
         input the input index knows is not cleaned or rendered at all."""
+        source = as_source(source, path=path, text=text)
         article, schema_class, the_prompt, ikey = self._input(source, published, schema, prompt)
         if ikey is not None:
             indexed = self._indexed_job(article, published, schema_class, the_prompt, ikey)
@@ -587,25 +597,31 @@ class Summarizer:
 
     def item_key(
         self,
-        source: Source,
+        source: Source | None = None,
         *,
+        path: PathArg | None = None,
+        text: str | bytes | None = None,
         published: date | None = None,
         schema: type[BaseModel] | None = None,
         prompt: Prompt | str | Path | None = None,
     ) -> str:
         """Hash of the input and of everything that changes the answer (the cache key);
         a resumable run uses it to skip items already done with these settings."""
+        source = as_source(source, path=path, text=text)
         return self.prepare(source, published=published, schema=schema, prompt=prompt).key
 
     def extract(
         self,
-        source: Source,
+        source: Source | None = None,
         *,
+        path: PathArg | None = None,
+        text: str | bytes | None = None,
         published: date | None = None,
         schema: type[T] | None = None,
         prompt: Prompt | str | Path | None = None,
     ) -> Extraction[T]:
         """Validated value plus metadata; works with any Pydantic schema."""
+        source = as_source(source, path=path, text=text)
         job = self.prepare(source, published=published, schema=schema, prompt=prompt)
         return cast(Extraction[T], self.extract_prepared(job))
 
@@ -619,14 +635,17 @@ class Summarizer:
 
     async def aextract(
         self,
-        source: Source,
+        source: Source | None = None,
         *,
+        path: PathArg | None = None,
+        text: str | bytes | None = None,
         published: date | None = None,
         schema: type[T] | None = None,
         prompt: Prompt | str | Path | None = None,
     ) -> Extraction[T]:
         """Async :meth:`extract`: reading, cleaning, cache reads and writes (disk and
         validation) run off the event loop, so other tasks' requests go out meanwhile."""
+        source = as_source(source, path=path, text=text)
         found = await asyncio.to_thread(self._found, source, published, schema, prompt)
         return cast(Extraction[T], await self._aask(*found))
 
@@ -681,30 +700,38 @@ class Summarizer:
 
     def summarize(
         self,
-        source: Source,
+        source: Source | None = None,
         *,
+        path: PathArg | None = None,
+        text: str | bytes | None = None,
         published: date | None = None,
         schema: type[T] | None = None,
         prompt: Prompt | str | Path | None = None,
     ) -> T:
+        source = as_source(source, path=path, text=text)
         return self.extract(source, published=published, schema=schema, prompt=prompt).value
 
     async def asummarize(
         self,
-        source: Source,
+        source: Source | None = None,
         *,
+        path: PathArg | None = None,
+        text: str | bytes | None = None,
         published: date | None = None,
         schema: type[T] | None = None,
         prompt: Prompt | str | Path | None = None,
     ) -> T:
+        source = as_source(source, path=path, text=text)
         ex = await self.aextract(source, published=published, schema=schema, prompt=prompt)
         return ex.value
 
     # ------------------------------------------------------------------ provider batches
     def pending_request(
         self,
-        source: Source,
+        source: Source | None = None,
         *,
+        path: PathArg | None = None,
+        text: str | bytes | None = None,
         published: date | None = None,
         schema: type[BaseModel] | None = None,
         prompt: Prompt | str | Path | None = None,
@@ -712,6 +739,7 @@ class Summarizer:
         """The item's key and the ``/chat/completions`` body :meth:`extract` would send
         first, or the cached extraction instead of a body; nothing is sent and no
         server is started (a provider batch file is made of these bodies)."""
+        source = as_source(source, path=path, text=text)
         job, hit = self._found(source, published, schema, prompt)
         if hit is not None:
             return PendingRequest(job.key, None, hit)
@@ -758,25 +786,43 @@ class Summarizer:
 
 
 def summarize(
-    text_or_path: Source,
+    text_or_path: Source | None = None,
     *,
+    path: PathArg | None = None,
+    text: str | bytes | None = None,
     published: date | None = None,
     settings: Settings | None = None,
     schema: type[T] | None = None,
     prompt: Prompt | str | Path | None = None,
 ) -> T:
-    """One article, one report.  For many, keep a :class:`Summarizer` open."""
+    """One article, one report.  For many, keep a :class:`Summarizer` open.
+
+    Give the article once: ``path=`` (always read from disk), ``text=`` (never read
+    from disk; the string or bytes are the article), or positionally.  Positionally a
+    ``Path`` is read, ``bytes`` are the page, and a ``str`` is the text itself unless it
+    looks like a path (one line, ending ``.txt``/``.md``/``.html``..., or like
+    ``dir/name``, ``/abs``, ``./rel``): then it must name an article file (a regular
+    file with one of those endings), which is read, or it is an ``InputError`` ("no
+    such file: ...", or "pass path=... or text=...") and nothing is sent.  A string is
+    thus never read unless it plainly names an article file, and never sent as text
+    when it plainly names a path; say ``path=``/``text=`` to take guessing out.  No
+    input is read past 20 MB (:data:`~summarizer.pipeline.inputs.MAX_BYTES`)."""
+    source = as_source(text_or_path, path=path, text=text)
     with Summarizer(settings) as s:
-        return s.summarize(text_or_path, published=published, schema=schema, prompt=prompt)
+        return s.summarize(source, published=published, schema=schema, prompt=prompt)
 
 
 async def asummarize(
-    text_or_path: Source,
+    text_or_path: Source | None = None,
     *,
+    path: PathArg | None = None,
+    text: str | bytes | None = None,
     published: date | None = None,
     settings: Settings | None = None,
     schema: type[T] | None = None,
     prompt: Prompt | str | Path | None = None,
 ) -> T:
+    """Async :func:`summarize` (same inputs)."""
+    source = as_source(text_or_path, path=path, text=text)
     async with Summarizer(settings) as s:
-        return await s.asummarize(text_or_path, published=published, schema=schema, prompt=prompt)
+        return await s.asummarize(source, published=published, schema=schema, prompt=prompt)

@@ -13,24 +13,46 @@ from typing import Any, NoReturn
 
 import typer
 
+from summarizer.pipeline import inputs
+
 #: exit code after Ctrl-C (128 + SIGINT, as shells report it)
 EXIT_INTERRUPTED = 130
 
 #: file endings picked up when a directory is given
-TEXT_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm"}
+TEXT_SUFFIXES = set(inputs.TEXT_SUFFIXES)
+
+
+def _directory_files(root: Path) -> list[str]:
+    """The article files under ``root``.  A symlink that resolves outside ``root`` is
+    skipped with a warning on stderr (``leak.txt -> /etc/hostname`` is not sent);
+    name such a file on the command line to summarize it."""
+    top = root.resolve()
+    found = []
+    for f in root.rglob("*"):
+        if f.suffix.lower() not in TEXT_SUFFIXES or not f.is_file():
+            continue
+        real = f.resolve()
+        if real != top and top not in real.parents:
+            typer.echo(
+                f"warning: skipping {f}: a symlink to {real}, outside {root} "
+                "(name it on the command line to summarize it)",
+                err=True,
+            )
+            continue
+        found.append(str(f))
+    return sorted(found)
 
 
 def expand_inputs(items: list[str]) -> Iterator[str]:
-    """Files as given, ``-`` for stdin, globs the shell did not expand, directories."""
+    """Files as given, ``-`` for stdin, globs the shell did not expand, directories
+    (without the symlinks in them that lead out of them)."""
     for item in items:
         if item == "-":
             yield item
             continue
         p = Path(item)
         if p.is_dir():
-            yield from sorted(
-                str(f) for f in p.rglob("*") if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES
-            )
+            yield from _directory_files(p)
         elif not p.exists() and glob.has_magic(item):
             matches = sorted(glob.glob(item, recursive=True))
             yield from matches if matches else [item]  # a dead glob is a failed item
@@ -47,9 +69,10 @@ def input_sources(inputs: list[str]) -> list[str]:
 
 
 def read_items(sources: list[str]) -> list[Any]:
-    """Paths as paths; stdin goes in as bytes, so a binary or non-UTF-8 stream fails as
-    its own item."""
-    return [sys.stdin.buffer.read() if src == "-" else Path(src) for src in sources]
+    """Paths as paths; stdin goes in as bytes, so a binary, non-UTF-8 or too long
+    stream fails as its own item.  Stdin is read up to the input limit plus one byte
+    (:func:`~summarizer.pipeline.inputs.read_limited`), never to its end."""
+    return [inputs.read_limited(sys.stdin.buffer) if src == "-" else Path(src) for src in sources]
 
 
 def load_settings(**kw: Any) -> Any:
