@@ -141,7 +141,19 @@ class Settings(BaseModel):
         "sharing the cache needs the same key (at least 16 characters).",
     )
 
-    timeout: float = Field(600.0, gt=0, description="Seconds per HTTP request.")
+    timeout: float = Field(
+        600.0,
+        gt=0,
+        description="Total seconds one HTTP request may take (connect, send, headers and "
+        "the whole answer), not per read: an endpoint that trickles its answer is cut off "
+        "at this deadline.  A retried request gets a fresh deadline.",
+    )
+    max_answer_bytes: int = Field(
+        4_000_000,
+        ge=1024,
+        description="Largest answer (decoded bytes) read from the endpoint; a larger one is a "
+        "TransportError naming its size, never parsed or sent back in a re-ask.",
+    )
     max_reasks: int = Field(
         1,
         ge=0,
@@ -268,6 +280,7 @@ class Settings(BaseModel):
             "SUMMARIZER_MODEL_DIR": "model_dir",
             "SUMMARIZER_MODEL_SHA256": "model_sha256",
             "SUMMARIZER_TIMEOUT": "timeout",
+            "SUMMARIZER_MAX_ANSWER_BYTES": "max_answer_bytes",
             "SUMMARIZER_MAX_REASKS": "max_reasks",
             "SUMMARIZER_LOCAL_THREADS": "local_threads",
             "SUMMARIZER_LOCAL_CTX": "local_ctx",

@@ -36,6 +36,13 @@ T = TypeVar("T", bound=BaseModel)
 E = TypeVar("E", bound=SummarizerError)
 
 
+class EndpointRefused(Exception):
+    """An answer the HTTP client refused to take (too large, a redirect), raised as
+    its own ``openai.OpenAIError`` subclass by :mod:`summarizer.llm.client`: not
+    retried, reported as a ``TransportError`` with its message (which names the size or
+    the status and masked URL, never the content or the key)."""
+
+
 def mode_for(settings: Settings) -> str:
     """instructor Mode name per endpoint family (overridable with ``settings.mode``)."""
     if settings.mode:
@@ -277,7 +284,7 @@ def _fallback(
     from instructor.v2.core.errors import IncompleteOutputException, InstructorRetryException
 
     cause = exc.__cause__ or exc
-    if isinstance(cause, openai.APIError):
+    if isinstance(cause, (openai.APIError, EndpointRefused)):
         raise _spent(TransportError(describe_transport(cause)), stats) from None
     if isinstance(exc, IncompleteOutputException) or isinstance(cause, IncompleteOutputException):
         raise _spent(
@@ -317,6 +324,8 @@ def describe_transport(exc: BaseException) -> str:
     """Name the failure without echoing request headers or keys."""
     import openai
 
+    if isinstance(exc, EndpointRefused):
+        return str(exc)
     if isinstance(exc, openai.APIStatusError):
         return f"endpoint answered HTTP {exc.status_code} ({type(exc).__name__})"
     if isinstance(exc, openai.APITimeoutError):
