@@ -194,8 +194,8 @@ def test_user_schema_gets_grounding_too() -> None:
     assert v.evidence.status == "exact"
 
 
-def _force(name: str, quote: str) -> dict[str, Any]:
-    return {"name": name, "category": "army", "role": "lead", "evidence": quote}
+def _force(name: str, quote: str, role: str = "lead") -> dict[str, Any]:
+    return {"name": name, "category": "army", "role": role, "evidence": quote}
 
 
 def test_value_not_in_its_quote_is_a_validation_error() -> None:
@@ -240,7 +240,9 @@ def test_supported_values_pass() -> None:
     data = _report(
         operation_name="Red Valley",
         operation_evidence="second phase of Operation Red Valley",
-        forces=[_force("The Peshmerga", "The Peshmerga did not take part.")],
+        forces=[
+                _force("The Peshmerga", "The Peshmerga did not take part.", "not_participating")
+            ],
         country={"name": "Iraq", "evidence": "Iraqi forces launched"},
     )
     r = OperationReport.model_validate(data, context=GroundingContext(ARTICLE))

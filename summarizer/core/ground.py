@@ -365,9 +365,20 @@ class AlignmentMemo:
                     return False
             elif not (type(start) is int and type(end) is int and 0 <= start <= end <= n):
                 return False
+            elif not self._holds(quote, start, end, status):
+                continue  # not what this text says there: aligned again, never trusted
             parsed[quote] = Alignment(start, end, status, float(score))
         self._by_quote.update(parsed)
         return True
+
+    def _holds(self, quote: str, start: int, end: int, status: str) -> bool:
+        """A stored exact or normalised alignment is kept only if the text at its
+        offsets is the quote (cheap to verify); a fuzzy one is aligned again."""
+        if status == "exact":
+            return self.text[start:end] == _strip_quote(quote) or self.text[start:end] == quote
+        if status == "normalized":
+            return normalize(self.text[start:end]).text == normalize(_strip_quote(quote)).text
+        return status == "not_found"
 
 
 _STATUSES = frozenset(get_args(AlignmentStatus)) - {"unchecked"}

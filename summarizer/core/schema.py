@@ -37,7 +37,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticOmit
 
-from summarizer.core import dates, quantities
+from summarizer.core import claims, dates, quantities
 from summarizer.core.ground import (
     AlignmentStatus,
     GroundingContext,
@@ -123,7 +123,12 @@ class Evidence(_Model):
     status: Annotated[AlignmentStatus, LIBRARY_SET] = "unchecked"
     score: Annotated[float | None, LIBRARY_SET] = None
     supported: Annotated[bool | None, LIBRARY_SET] = Field(
-        None, description="Whether the quote states the fact's value (name, figure, date)."
+        None,
+        description="Whether the quote states the fact: its name, figure or date, and "
+        "for outcomes, forces and officials its category, role or title (None: not checked).",
+    )
+    support_reason: Annotated[str | None, LIBRARY_SET] = Field(
+        None, description="Why the claim check passed or failed, in words."
     )
 
     @property
@@ -171,19 +176,76 @@ def _support(
     check: Callable[[str, str], bool],
     value: str,
     what: str,
+    claim: Callable[[str], claims.Verdict] | None = None,
 ) -> None:
-    """Record whether ``evidence`` states ``value`` (``check(value, quote)``); in the
-    strict pass, re-ask if not.  Checked only when it is recorded, once per article."""
+    """Record whether ``evidence`` states the fact: ``check(value, quote)`` (the name or
+    figure is there), then ``claim(quote)``, the fact type's claim check (category,
+    role, title, unit).  The strict pass re-asks when the value is missing or the
+    quote states something else; a claim the checks cannot confirm is only marked.
+    Checked only when grounding, once per article and quote."""
     ctx = _context(info)
     if ctx is None or evidence is None or evidence.status == "not_found":
         return
-    ok = _remember(ctx, check, value, evidence.quote)
-    evidence.supported = ok
-    if not ok:
+    if not _remember(ctx, check, value, evidence.quote):
+        evidence.supported = False
+        evidence.support_reason = f"the quote does not mention {what}"
         ctx.fail(
             f"the evidence {evidence.quote[:100]!r} does not mention {what}; "
             "quote the words of the article that state it"
         )
+        return
+    if claim is None:
+        evidence.supported, evidence.support_reason = True, f"the quote mentions {what}"
+        return
+    verdict = _remember(ctx, claim, evidence.quote)
+    evidence.supported, evidence.support_reason = verdict.ok, verdict.reason
+    if verdict.contradicted:
+        ctx.fail(
+            f"the evidence {evidence.quote[:100]!r} does not state {what}: {verdict.reason}; "
+            "give the fact the article states, with the words that state it"
+        )
+
+
+def _always(value: str, quote: str) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class _OutcomeClaim:
+    """``claims.outcome`` bound to one fact: hashable, so an article's memo keeps it."""
+
+    category: str
+    object: str
+    values: tuple[float, ...]
+
+    def __call__(self, quote: str) -> claims.Verdict:
+        return claims.outcome(self.category, self.object, self.values, quote)
+
+
+@dataclass(frozen=True)
+class _ForceClaim:
+    name: str
+    role: str
+
+    def __call__(self, quote: str) -> claims.Verdict:
+        return claims.force_role(self.name, self.role, quote)
+
+
+@dataclass(frozen=True)
+class _OfficialClaim:
+    name: str
+    role: str
+
+    def __call__(self, quote: str) -> claims.Verdict:
+        return claims.official(self.name, self.role, quote)
+
+
+@dataclass(frozen=True)
+class _AreaClaim:
+    km2: float
+
+    def __call__(self, quote: str) -> claims.Verdict:
+        return claims.area(self.km2, quote)
 
 
 # --------------------------------------------------------------------------- quantities
@@ -249,7 +311,9 @@ class Area(Quantity):
 
     @model_validator(mode="after")
     def _supported(self, info: ValidationInfo) -> Area:
-        _support(info, self.evidence, figures_supported, self.raw, self.raw)
+        km2 = self.value if self.value is not None else self.low
+        claim = None if km2 is None else _AreaClaim(km2)
+        _support(info, self.evidence, figures_supported, self.raw, self.raw, claim)
         return self
 
     @model_validator(mode="before")
@@ -362,8 +426,12 @@ class NamedFact(_Model):
 
     @model_validator(mode="after")
     def _supported(self, info: ValidationInfo) -> NamedFact:
-        _support(info, self.evidence, name_supported, self.name, self.name)
+        _support(info, self.evidence, name_supported, self.name, self.name, self._claim())
         return self
+
+    def _claim(self) -> Callable[[str], claims.Verdict] | None:
+        """The fact type's claim check beyond the name (a force's role, a title)."""
+        return None
 
 
 class Location(NamedFact):
@@ -377,11 +445,17 @@ class Force(NamedFact):
         description="not_participating when the article says the force did not take part."
     )
 
+    def _claim(self) -> Callable[[str], claims.Verdict] | None:
+        return _ForceClaim(self.name, self.role)
+
 
 class Official(NamedFact):
     title: Name | None = None
     organization: Name | None = None
     role: OfficialRole
+
+    def _claim(self) -> Callable[[str], claims.Verdict] | None:
+        return _OfficialClaim(self.name, self.role)
 
 
 class Outcome(_Model):
@@ -394,9 +468,13 @@ class Outcome(_Model):
 
     @model_validator(mode="after")
     def _supported(self, info: ValidationInfo) -> Outcome:
-        if self.quantity is not None:
-            q = self.quantity.raw
-            _support(info, self.evidence, figures_supported, q, repr(q))
+        q = self.quantity
+        values = claims.values_of(q.low, q.value, q.high) if q is not None else ()
+        claim = _OutcomeClaim(self.category, self.object, values)
+        if q is not None:
+            _support(info, self.evidence, figures_supported, q.raw, repr(q.raw), claim)
+        else:
+            _support(info, self.evidence, _always, self.object, repr(self.object), claim)
         return self
 
 
@@ -579,6 +657,18 @@ class OperationReport(_Model):
     @property
     def grounded_share(self) -> float | None:
         return grounded_share(self)
+
+    def __repr__(self) -> str:
+        """One line a notebook or a log can show (pydantic's repr is thousands of
+        characters); the full dump is ``model_dump()``/``model_dump_json()``."""
+        phase = f", phase={self.phase}" if self.phase is not None else ""
+        n = len(self.evidence_items())
+        share = self.grounded_share
+        grounded = f", {share:.0%} grounded" if share is not None else ""
+        return (
+            f"{type(self).__name__}(relevance={self.relevance!r}, "
+            f"operation={self.operation_name!r}{phase}, {n} fact{'' if n == 1 else 's'}{grounded})"
+        )
 
 
 #: the facts an operation report should state at least one of

@@ -6,10 +6,16 @@ from summarizer.core.schema import DateFact, Evidence, OperationReport, Quantity
 
 
 def _q(e: Evidence | None) -> str:
+    """The quote, where it is, and a flag when it does not state the fact: an analyst
+    must see which facts the article's words back, not only which quotes exist."""
     if e is None:
         return ""
     where = f" @{e.start}" if e.start is not None else " (not found in article)"
-    return f' — "{e.quote}"{where}'
+    flag = ""
+    if e.start is not None and e.supported is False:
+        reason = getattr(e, "support_reason", None)
+        flag = f" **[unsupported: {reason}]**" if reason else " **[unsupported]**"
+    return f' — "{e.quote}"{where}{flag}'
 
 
 def _date(d: DateFact | None) -> str:

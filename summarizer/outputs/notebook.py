@@ -83,7 +83,9 @@ def _flag(ev: Evidence) -> str:
     if ev.status == "not_found":
         return '<span class="smz-flag smz-bad">quote not found in article</span>'
     if ev.supported is False:
-        return '<span class="smz-flag smz-bad">quote does not state this value</span>'
+        reason = getattr(ev, "support_reason", None)
+        said = f": {escape(reason)}" if reason else ""
+        return f'<span class="smz-flag smz-bad">quote does not state this fact{said}</span>'
     if ev.status == "fuzzy":
         share = int((ev.score or 0) * 100)  # floored: a fuzzy match never reads "100%"
         return f'<span class="smz-flag smz-warn">approximate match {share}%</span>'

@@ -47,9 +47,13 @@ searched, other           Strategic developments / Other
 
 ``actor1`` is the first force that took part (a lead force first), the others are
 ``assoc_actor_1``; ``actor2`` the first adversary, the others ``assoc_actor_2``.
-``fatalities`` is set only for ``killed`` outcomes with a figure: the lowest figure
-stated (ACLED's conservative reading: "between 30 and 40" is 30, "more than 27" is 27);
-empty, never 0, where the article gives none.  The date is the operation's start as
+``fatalities`` is set only for ``killed`` outcomes with a figure whose quote is located
+and states it (``grounded``: the claim check found a killing of that many, not an
+arrest): the lowest figure stated (ACLED's conservative reading: "between 30 and 40"
+is 30, "more than 27" is 27); empty, never 0, where the article gives none.  A killed
+figure whose quote does not state it goes to ``fatalities_unsupported`` instead, with
+``supported``/``support_reason`` saying why: shown, never counted.  Actors are the
+grounded forces and adversaries only.  The date is the operation's start as
 reported (``event_date_raw`` keeps the words); ``time_precision`` is ACLED's code (1 day,
 3 month; empty for a year or an unresolved date).  Rows are not aggregated the ACLED
 way (same day, place and actors): group by ``report_id``, ``event_type`` and
@@ -115,6 +119,7 @@ _EVIDENCE = {
     "evidence_status": _S,
     "evidence_score": _F,
     "supported": _B,
+    "support_reason": _S,
     "grounded": _B,
 }
 _QUANTITY = {
@@ -160,6 +165,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "summary": _S,
         "n_evidence": _I,
         "n_grounded": _I,
+        "n_unsupported": _I,
         "grounded_share": _F,
         "published": _D,
         "model": _S,
@@ -219,6 +225,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "admin2": _S,
         "location": _S,
         "fatalities": _I,
+        "fatalities_unsupported": _I,
         "outcome_category": _S,
         "object": _S,
         **_QUANTITY,
@@ -459,6 +466,7 @@ def _evidence(e: Evidence | None) -> dict[str, Any]:
         "evidence_status": e.status,
         "evidence_score": e.score,
         "supported": e.supported,
+        "support_reason": e.support_reason,
         "grounded": e.grounded,
     }
 
@@ -520,9 +528,10 @@ def _report_row(it: TableItem) -> dict[str, Any]:
         end_precision=r.end_date.precision if r.end_date else None,
         end_raw=r.end_date.raw if r.end_date else None,
         country=r.country.name if r.country else None,
-        locations=_names(x.name for x in r.locations),
-        forces=_names(f.name for f in _participants(r)),
-        adversaries=_names(x.name for x in r.adversaries),
+        # names from grounded facts only; the others are counted in n_unsupported
+        locations=_names(x.name for x in r.locations if x.evidence.grounded),
+        forces=_names(f.name for f in _participants(r) if f.evidence.grounded),
+        adversaries=_names(x.name for x in r.adversaries if x.evidence.grounded),
         n_locations=len(r.locations),
         n_forces=len(r.forces),
         n_adversaries=len(r.adversaries),
@@ -531,6 +540,7 @@ def _report_row(it: TableItem) -> dict[str, Any]:
         summary=r.summary,
         n_evidence=len(evidence),
         n_grounded=sum(e.grounded for e in evidence),
+        n_unsupported=sum(e.status != "not_found" and e.supported is False for e in evidence),
         grounded_share=r.grounded_share,
     )
     if r.area is not None:
@@ -636,13 +646,23 @@ def acled_type(category: str, obj: str) -> tuple[str, str]:
     return event_type, sub
 
 
-def _fatalities(o: Outcome) -> int | None:
+def _killed_figure(o: Outcome) -> int | None:
     """The lowest figure stated for a killing (ACLED's conservative reading)."""
     q = o.quantity
     if o.category != "killed" or q is None:
         return None
     figure = q.low if q.low is not None else q.value
     return None if figure is None else int(figure)
+
+
+def _fatalities(o: Outcome) -> int | None:
+    """Counted only when the article's words state the killing (grounded)."""
+    return _killed_figure(o) if o.evidence.grounded else None
+
+
+def _fatalities_unsupported(o: Outcome) -> int | None:
+    """A killed figure whose quote is missing or states something else: kept visible."""
+    return None if o.evidence.grounded else _killed_figure(o)
 
 
 _TIME_PRECISION = {"day": 1, "month": 3}
@@ -678,8 +698,8 @@ def _notes(r: OperationReport, o: Outcome) -> str:
 
 def _event_row(it: TableItem, r: OperationReport, n: int, o: Outcome) -> dict[str, Any]:
     event_type, sub = acled_type(o.category, o.object)
-    forces = [f.name for f in _participants(r)]
-    adversaries = [a.name for a in r.adversaries]
+    forces = [f.name for f in _participants(r) if f.evidence.grounded]
+    adversaries = [a.name for a in r.adversaries if a.evidence.grounded]
     civilians = event_type == "Violence against civilians"
     if civilians:  # the report does not say who attacked them
         country = r.country.name if r.country else None
@@ -711,6 +731,7 @@ def _event_row(it: TableItem, r: OperationReport, n: int, o: Outcome) -> dict[st
         "civilian_targeting": "Civilian targeting" if civilians else None,
         **_geography(r, o),
         "fatalities": _fatalities(o),
+        "fatalities_unsupported": _fatalities_unsupported(o),
         "outcome_category": o.category,
         "object": o.object,
         **_quantity(o.quantity),

@@ -14,7 +14,14 @@ from typing import cast
 
 from summarizer.core.ground import GroundingContext, figures_supported
 from summarizer.core.quantities import parse_quantity
-from summarizer.core.schema import Area, Evidence, OperationReport, Outcome, Quantity
+from summarizer.core.schema import (
+    Area,
+    Evidence,
+    OperationReport,
+    Outcome,
+    Quantity,
+    iter_evidence,
+)
 
 _FIGURE_LEAD = re.compile(r"^\s*(?P<fig>\d[\d,.]*)\s+(?P<rest>\S.*)$")
 _MAX_CUE_WORDS = 4
@@ -70,3 +77,29 @@ def resolve_report(report: OperationReport, source: GroundingContext) -> Operati
     if report.area is not None:
         report.area = cast(Area, _requalify(report.area, report.area.evidence, text))
     return report
+
+
+_SUMMARY_FIGURE = re.compile(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?(?![\w])")
+
+
+def _digits(figure: str) -> str:
+    return re.sub(r"[,.]", "", figure)
+
+
+def unbacked_summary_figures(report: OperationReport) -> list[str]:
+    """Figures the summary states that no grounded fact's quote states.
+
+    The summary is the model's own prose, so it cannot carry evidence; a figure in it
+    is trusted only where a supported fact gives it.  Years and the like are figures
+    too: a quote that states them backs them."""
+    backed = {
+        _digits(m.group(0))
+        for e in iter_evidence(report)
+        if e.grounded
+        for m in _SUMMARY_FIGURE.finditer(e.quote)
+    }
+    out: list[str] = []
+    for m in _SUMMARY_FIGURE.finditer(report.summary):
+        if _digits(m.group(0)) not in backed and m.group(0) not in out:
+            out.append(m.group(0))
+    return out

