@@ -30,7 +30,7 @@ from typing import Any
 from summarizer.core import claims
 from summarizer.core.ground import GroundingContext
 from summarizer.core.schema import OperationReport
-from summarizer.outputs import tables
+from summarizer.outputs import events
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,8 +63,8 @@ def mislabelled(report: OperationReport) -> Counter[str]:
 
 def fatalities(report: OperationReport) -> tuple[int, int]:
     """(events table's fatalities, every killed figure whatever its support)."""
-    counted = sum(tables._fatalities(o) or 0 for o in report.outcomes)
-    every = sum(tables._killed_figure(o) or 0 for o in report.outcomes)
+    counted = sum(events.fatalities(o) or 0 for o in report.outcomes)
+    every = sum(events.killed_figure(o) or 0 for o in report.outcomes)
     return counted, every
 
 
