@@ -110,7 +110,33 @@ class _Model(BaseModel):
 # --------------------------------------------------------------------------- evidence
 
 
-class Evidence(_Model):
+class _StringInRequest(_Model):
+    """A model the request view shows as one string (``_request_view``) and that
+    accepts one: the model spends output tokens only on the words it must copy, and
+    the library fills the rest.  A number is taken as its text ("27")."""
+
+    _request_field: ClassVar[str]
+    _request_view: ClassVar[dict[str, Any] | None] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        if cls._request_view is None:
+            return data
+        if isinstance(data, (str, int, float)) and not isinstance(data, bool):
+            return {cls._request_field: str(data)}
+        return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        if handler.mode == "validation" and cls._request_view is not None:
+            return dict(cls._request_view)
+        return handler(core_schema)
+
+
+class Evidence(_StringInRequest):
     """A verbatim quote from the article, located by the library.
 
     ``start``/``end`` are character offsets into the original text (before cleaning):
@@ -136,24 +162,12 @@ class Evidence(_Model):
         """Located in the article and not contradicted by the fact it backs."""
         return self.status in ("exact", "normalized", "fuzzy") and self.supported is not False
 
-    @model_validator(mode="before")
-    @classmethod
-    def _from_string(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            return {"quote": data}
-        return data
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        if handler.mode == "validation":
-            return {
-                "type": "string",
-                "maxLength": 200,
-                "description": "Exact words copied from the article that state this fact.",
-            }
-        return handler(core_schema)
+    _request_field: ClassVar[str] = "quote"
+    _request_view: ClassVar[dict[str, Any] | None] = {
+        "type": "string",
+        "maxLength": 200,
+        "description": "Exact words copied from the article that state this fact.",
+    }
 
     @model_validator(mode="after")
     def _ground(self, info: ValidationInfo) -> Evidence:
@@ -253,7 +267,7 @@ class _AreaClaim:
 Qualifier = quantities.Qualifier
 
 
-class Quantity(_Model):
+class Quantity(_StringInRequest):
     """A figure as the article states it; ``raw`` is parsed by the library.
 
     ``qualifier`` keeps "more than 12,000" (at_least) apart from "12,460" (exact).
@@ -268,24 +282,12 @@ class Quantity(_Model):
 
     _area: ClassVar[bool] = False  # subclasses parse into km²
 
-    @model_validator(mode="before")
-    @classmethod
-    def _from_string(cls, data: Any) -> Any:
-        if isinstance(data, (str, int, float)) and not isinstance(data, bool):
-            return {"raw": str(data)}
-        return data
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        if handler.mode == "validation":
-            return {
-                "type": "string",
-                "maxLength": 80,
-                "description": "The figure with its qualifier as written, e.g. 'more than 40'.",
-            }
-        return handler(core_schema)
+    _request_field: ClassVar[str] = "raw"
+    _request_view: ClassVar[dict[str, Any] | None] = {
+        "type": "string",
+        "maxLength": 80,
+        "description": "The figure with its qualifier as written, e.g. 'more than 40'.",
+    }
 
     @model_validator(mode="after")
     def _parse(self, info: ValidationInfo) -> Quantity:
@@ -316,16 +318,8 @@ class Area(Quantity):
         _support(info, self.evidence, figures_supported, self.raw, self.raw, claim)
         return self
 
-    @model_validator(mode="before")
-    @classmethod
-    def _from_string(cls, data: Any) -> Any:  # an Area needs its own quote
-        return data
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        return handler(core_schema)
+    #: an Area needs its own quote: an object in the request view, never a bare string
+    _request_view: ClassVar[dict[str, Any] | None] = None
 
 
 # --------------------------------------------------------------------------- dates
