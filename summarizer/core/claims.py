@@ -690,3 +690,16 @@ def values_of(low: float | None, value: float | None, high: float | None) -> tup
 def any_ok(verdicts: Iterable[Verdict]) -> Verdict | None:
     """The first passing verdict, else None."""
     return next((v for v in verdicts if v.ok), None)
+
+
+# --------------------------------------------------------------------------- for readers
+# The parse helpers above, for stages that read tallies out of a text
+# (:mod:`summarizer.pipeline.candidates`) with the same rules the checks apply.
+numbers = _numbers
+counted = _counted
+predicate = _predicate
+list_verb = _list_verb
+negated = _negated
+attempted = _attempted
+categories_of = _categories_of
+shared_with_other = _shared_with_other
