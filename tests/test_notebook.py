@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from summarizer.consolidate import AliasTable, consolidate, load_reports
+from summarizer.consolidate import AliasTable, Rules, consolidate, load_reports
 from summarizer.core.schema import OperationReport
 from summarizer.outputs.review import collect_facts
 from tests.conftest import EXAMPLES
@@ -184,3 +184,88 @@ def test_notebook_replays_with_the_suites_matcher() -> None:
         assert setting in conftest
         assert setting.replace('"', '\\"') in source
     assert 'record_mode=\\"none\\"' in source
+
+
+def _distributions_required(names: set[str]) -> set[str]:
+    """``names`` and every distribution they require, installed metadata followed
+    (normalised names, environment markers evaluated without extras)."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    seen: set[str] = set()
+    todo = [canonicalize_name(n) for n in names]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            reqs = requires(name) or []
+        except PackageNotFoundError:
+            continue
+        for line in reqs:
+            req = Requirement(line)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(canonicalize_name(req.name))
+    return seen
+
+
+def test_the_header_names_everything_the_notebook_imports() -> None:
+    """What the first cell says to install is enough to run every cell (REPLAY included):
+    the extras it names from pyproject, plus any package it names beside them."""
+    import sys
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    header = nb.cells[0].source
+    project = tomllib.loads((EXAMPLES.parent / "pyproject.toml").read_text("utf-8"))["project"]
+    m = re.search(r'pip install "([\w.-]+)\[([\w,]+)\]"((?: [\w.-]+)*)', header)
+    assert m, header
+    assert m.group(1) == project["name"]
+    wanted = {Requirement(r).name for r in project["dependencies"]}
+    for extra in m.group(2).split(","):
+        wanted |= {Requirement(r).name for r in project["optional-dependencies"][extra]}
+    wanted |= set(m.group(3).split())
+    provided = _distributions_required(wanted)
+    modules: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Import):
+                modules |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules.add(node.module.split(".")[0])
+    third_party = modules - set(sys.stdlib_module_names) - {"summarizer"}
+    assert "vcr" in third_party and "pandas" in third_party
+    owners = packages_distributions()
+    missing = {
+        mod
+        for mod in third_party
+        if not {canonicalize_name(d) for d in owners.get(mod, [])} & provided
+    }
+    assert not missing, (missing, m.group(0))
+
+
+def test_the_notebook_ends_on_conflicts_worth_seeing(executed: Any) -> None:
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    last = code[-1]
+    table = _data(last, "text/plain")
+    assert "conflict" in table and "Empty DataFrame" not in table
+    campaign = EXAMPLES / "campaign"
+    recorded = load_reports(campaign / "expected", manifest=campaign / "manifest.json")
+    everything = consolidate(
+        recorded,
+        aliases=AliasTable.from_file(campaign / "aliases.json"),
+        rules=Rules(grounded_only=False),
+    )
+    claims = sum(len(c.claims) for op in everything.operations for c in op.conflicts)
+    assert claims
+    assert f"[{claims} rows x" in table or table.count("\n") >= claims, table
+    assert "s.close()" not in last.source

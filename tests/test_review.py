@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -13,9 +14,10 @@ import pytest
 
 import summarizer
 from summarizer.core.ground import GroundingContext
-from summarizer.core.schema import OperationReport
+from summarizer.core.schema import ExtractionMeta, OperationReport
 from summarizer.outputs.notebook import report_html
 from summarizer.outputs.review import collect_facts, to_html
+from tests.conftest import EXAMPLES
 
 ARTICLE = (
     "Skip to Main Content\n"
@@ -131,3 +133,196 @@ def test_following_a_fact_link_activates_its_evidence_in_chromium(tmp_path: Path
         check=True,
     )
     assert shot.stat().st_size > 10_000
+
+
+# --------------------------------------------------------------------------- issue 16
+
+
+def _with_warning(report: OperationReport, warning: str) -> OperationReport:
+    meta = ExtractionMeta(
+        model="m",
+        endpoint_kind="other",
+        mode="JSON",
+        prompt_version="operation_report.v3",
+        schema_name="OperationReport",
+        schema_version="1.0",
+        warnings=[warning],
+    )
+    return report.model_copy(update={"extraction": meta})
+
+
+def _visible_text(page: str) -> str:
+    """The page's text as a reader sees it (no tags, no script or style)."""
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", "", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def test_page_has_a_legend_and_shows_the_reports_warnings() -> None:
+    warning = "kept after 2 attempts with unresolved grounding: 1 problem <b>"
+    page = to_html(_with_warning(_report(), warning), ARTICLE)
+    text = _visible_text(page)
+    assert 'id="legend"' in page
+    for words in ("Legend", "quote located in the article", "supported", "not supported"):
+        assert words in text, words
+    assert 'id="warnings"' in page
+    assert warning in text and "<b>" not in page.split('id="warnings"')[1].split("</ul>")[0]
+
+
+def test_each_fact_shows_its_support_flag_and_reason() -> None:
+    r = _report()
+    page = to_html(r, ARTICLE)
+    for fact in collect_facts(r):
+        item = re.search(rf'<li id="item-{fact.id}"[^>]*>(.*?)</li>', page, re.S)
+        assert item is not None, fact.id
+        ev = fact.evidence
+        expected = {True: "support-yes", False: "support-no", None: "support-unchecked"}
+        assert expected[ev.supported] in item.group(1), (fact.label, item.group(1))
+        reason = getattr(ev, "support_reason", None)
+        if reason:
+            assert html.escape(reason) in item.group(1)
+
+
+def test_a_fact_whose_quote_does_not_state_it_says_why() -> None:
+    r = _report()
+    (rifles,) = [f for f in collect_facts(r) if "rifles" in f.label]
+    rifles.evidence.supported = False
+    if hasattr(rifles.evidence, "support_reason"):
+        rifles.evidence.support_reason = "the quote does not mention 9"
+    page = to_html(r, ARTICLE)
+    item = re.search(rf'<li id="item-{rifles.id}"[^>]*>(.*?)</li>', page, re.S)
+    assert item is not None and "support-no" in item.group(1)
+    if hasattr(rifles.evidence, "support_reason"):
+        assert "the quote does not mention 9" in item.group(1)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_legend_warnings_and_flags_render_in_chromium(tmp_path: Path) -> None:
+    """Rendered, not only written: the DOM after Chromium ran the page, and a screenshot."""
+    assert CHROMIUM is not None
+    page = tmp_path / "review.html"
+    page.write_text(to_html(_with_warning(_report(), "kept after 2 attempts"), ARTICLE), "utf-8")
+    profile = tmp_path / "profile"
+    dom = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    text = _visible_text(dom)
+    assert "Legend" in text and "Warnings (1)" in text and "kept after 2 attempts" in text
+    assert "quote not found in article" in text and "✓ supported" in text
+    shot = tmp_path / "review.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            f"--screenshot={shot}",
+            "--window-size=1280,800",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+# --------------------------------------------------------------------------- the CLI
+
+STEM = "sahel_border_sweep"
+EXPECTED = EXAMPLES / "expected" / f"{STEM}.json"
+EXAMPLE_ARTICLE = EXAMPLES / "articles" / f"{STEM}.txt"
+
+
+def _cli(*args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from summarizer.apps.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_cli_review_writes_to_the_current_directory_not_beside_the_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the page goes, whatever the model says: the summarization is stubbed with
+    the report recorded for the article."""
+    from summarizer.pipeline.summarizer import Summarizer
+
+    recorded = OperationReport.model_validate_json(EXPECTED.read_text("utf-8"))
+    recorded._article = EXAMPLE_ARTICLE.read_text("utf-8")  # as an extraction keeps it
+    asked: list[Any] = []
+
+    def summarize(self: Any, source: Any, **kw: Any) -> OperationReport:
+        asked.append((source, kw.get("published")))
+        return recorded
+
+    monkeypatch.setattr(Summarizer, "summarize", summarize)
+    monkeypatch.setenv("SUMMARIZER_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("SUMMARIZER_MODEL", "m")
+    inbox, work = tmp_path / "inbox", tmp_path / "work"
+    inbox.mkdir()
+    work.mkdir()
+    article = inbox / EXAMPLE_ARTICLE.name
+    article.write_bytes(EXAMPLE_ARTICLE.read_bytes())
+    monkeypatch.chdir(work)
+    r = _cli("review", str(article), "--published", "2025-06-09")
+    assert r.exit_code == 0, r.output
+    assert asked and str(asked[0][1]) == "2025-06-09"
+    assert sorted(p.name for p in inbox.iterdir()) == [article.name]  # nothing beside it
+    written = work / f"{STEM}.review.html"
+    assert written.is_file() and "<mark" in written.read_text("utf-8")
+    assert f"{STEM}.review.html" in r.stdout  # says where it wrote
+
+
+def test_cli_reviews_an_existing_json_report_without_asking_a_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUMMARIZER_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens
+    monkeypatch.setenv("SUMMARIZER_MODEL", "m")
+    out = tmp_path / "page.html"
+    r = _cli("review", str(EXPECTED), "--article", str(EXAMPLE_ARTICLE), "--out", str(out))
+    assert r.exit_code == 0, r.output
+    page = out.read_text("utf-8")
+    report = OperationReport.model_validate_json(EXPECTED.read_text("utf-8"))
+    article = EXAMPLE_ARTICLE.read_text("utf-8")
+    assert page == to_html(report, article)  # the recorded offsets, unchanged
+    assert str(out) in r.stdout
+
+
+def test_cli_review_of_a_report_writes_to_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = _cli("review", str(EXPECTED), "--article", str(EXAMPLE_ARTICLE))
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / f"{STEM}.review.html").is_file()
+    assert not (EXPECTED.parent / f"{STEM}.review.html").exists()
+
+
+def test_cli_review_of_a_report_regrounds_against_a_different_article(tmp_path: Path) -> None:
+    edited = tmp_path / "edited.txt"
+    edited.write_text("Preface added by an editor.\n\n" + EXAMPLE_ARTICLE.read_text("utf-8"))
+    out = tmp_path / "page.html"
+    r = _cli("review", str(EXPECTED), "--article", str(edited), "--out", str(out))
+    assert r.exit_code == 0, r.output
+    assert "not the text this report was extracted from" in r.stderr
+    page = out.read_text("utf-8")
+    report = OperationReport.model_validate_json(EXPECTED.read_text("utf-8"))
+    pieces: dict[str, str] = {}  # fact id -> the marked text that backs it, in order
+    for ids, chunk in re.findall(r'<mark data-facts="([^"]*)">([^<]*)</mark>', page):
+        for ident in ids.split():
+            pieces[ident] = pieces.get(ident, "") + html.unescape(chunk)
+    exact = [f for f in collect_facts(report) if f.evidence.status == "exact"]
+    assert exact
+    for fact in exact:  # each exact quote is marked where it now is, 29 characters on
+        assert pieces[fact.id] == fact.evidence.quote, fact.label
+
+
+def test_cli_review_of_a_report_needs_its_article(tmp_path: Path) -> None:
+    r = _cli("review", str(EXPECTED), "--out", str(tmp_path / "x.html"))
+    assert r.exit_code == 2
+    assert "--article" in r.stderr
+    assert not (tmp_path / "x.html").exists()

@@ -31,6 +31,7 @@ from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import Any
 
+from summarizer.errors import ConfigError
 from summarizer.llm import dialogue, transport
 from summarizer.settings import Settings, mask_url
 
@@ -304,6 +305,24 @@ def _machinery() -> SimpleNamespace:
     )
 
 
+def _check_api_key(settings: Settings) -> None:
+    """Refuse a key an HTTP header cannot carry before any request: the HTTP library's
+    own error quotes the character (or the whole header) and is retried as a connection
+    failure.  The message names the problem, never a character or position of the key."""
+    key = settings.api_key_value()
+    if not key.isascii():
+        why = "has a character that is not ASCII (a pasted typographic quote, dash or space?)"
+    elif not key.isprintable():
+        why = "has a control character (a line break or tab?)"
+    elif key != key.strip():
+        why = "starts or ends with white space"
+    else:
+        return
+    raise ConfigError(
+        f"the API key (OPENAI_API_KEY) {why}; an HTTP header cannot carry it: set the key again"
+    )
+
+
 def structured_create(settings: Settings, base_url: str, *, is_async: bool) -> tuple[Any, Any]:
     """An openai client for ``base_url`` (``max_retries=0``: tenacity in
     :mod:`summarizer.llm.transport` owns transport retries) over a
@@ -312,6 +331,7 @@ def structured_create(settings: Settings, base_url: str, *, is_async: bool) -> t
     The caller keeps the client to close it (which closes the HTTP client too)."""
     import openai
 
+    _check_api_key(settings)
     http = _machinery()
     client: Any
     if is_async:

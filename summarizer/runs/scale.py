@@ -44,7 +44,9 @@ from summarizer.settings import Settings
 try:
     from distributed import WorkerPlugin
 except ImportError as exc:  # pragma: no cover - the extra is in the dev install
-    raise ImportError("summarizer.runs.scale needs Dask: pip install 'summarizer[scale]'") from exc
+    raise ImportError(
+        'summarizer.runs.scale needs Dask: pip install "operation-summarizer[scale]"'
+    ) from exc
 
 if TYPE_CHECKING:
     from distributed import Client, Worker

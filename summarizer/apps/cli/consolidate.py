@@ -27,18 +27,26 @@ def consolidate(
         Path, typer.Argument(help="JSONL from summarize, a JSON list, or a directory of reports.")
     ],
     aliases: Annotated[
-        Path | None, typer.Option(help="JSON alias table: a canonical name mapped to its aliases.")
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="JSON alias table: a canonical name mapped to its aliases."
+        ),
     ] = None,
     policy: Annotated[
         DisplayPolicy | None, typer.Option(help="Pick a display value for disputed fields.")
     ] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON here.")] = None,
-    svg_out: Annotated[Path | None, typer.Option("--svg", help="Write the timeline SVG.")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", metavar="FILE", help="Also write JSON here.")
+    ] = None,
+    svg_out: Annotated[
+        Path | None, typer.Option("--svg", metavar="FILE", help="Write the timeline SVG.")
+    ] = None,
     fmt: Annotated[
         ConsolidateFormat, typer.Option("--format", "-f", help="What to print.")
     ] = ConsolidateFormat.markdown,
     manifest: Annotated[
-        Path | None, typer.Option(help="Manifest with publication dates and outlet names.")
+        Path | None,
+        typer.Option(metavar="FILE", help="Manifest with publication dates and outlet names."),
     ] = None,
 ) -> None:
     """Group reports by operation and phase across sources; list every conflict."""

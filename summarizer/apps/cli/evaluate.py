@@ -23,7 +23,8 @@ def eval_(
         bool, typer.Option("--run", help="Extract the gold articles first (cache applies).")
     ] = False,
     json_out: Annotated[
-        Path | None, typer.Option("--json", help="Also write the figures here as JSON.")
+        Path | None,
+        typer.Option("--json", metavar="FILE", help="Also write the figures here as JSON."),
     ] = None,
 ) -> None:
     """Score reports against gold facts: per-field P/R/F1, traps, grounded share."""

@@ -21,7 +21,8 @@ def serve(
         typer.Option(
             "--api-key-env",
             help="Require the API key held in this environment variable (never pass a key "
-            "on the command line). Default: SUMMARIZER_SERVE_API_KEY, if set.",
+            "on the command line). Default: SUMMARIZER_SERVE_API_KEY, if set (set but blank "
+            "refuses to start).",
         ),
     ] = None,
     max_body_bytes: Annotated[
@@ -37,14 +38,32 @@ def serve(
         int | None,
         typer.Option(min=1, help="Articles in flight over all requests (1 embedded, 4 remote)."),
     ] = None,
+    header_timeout: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Seconds to send a request head (408 and closed after)."),
+    ] = None,
+    body_timeout: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Seconds to send a request body (408 after it)."),
+    ] = None,
+    max_connections: Annotated[
+        int | None, typer.Option(min=1, help="Open connections (one more: 503, closed).")
+    ] = None,
+    max_buffered_bytes: Annotated[
+        int | None,
+        typer.Option(min=1024, help="Request body bytes held at once (503 past it)."),
+    ] = None,
 ) -> None:
     """Serve POST /v1/reports, GET /v1/health and GET /v1/version (the 'serve' extra)."""
     try:
         import uvicorn
 
         from summarizer.apps import serve as service
+        from summarizer.apps.serve.server import uvicorn_config
     except ImportError as exc:
-        fail(f"{exc.name} is missing: pip install 'summarizer[serve]'", 2)
+        if (exc.name or "").partition(".")[0] == "summarizer":
+            raise  # our own code is broken: not a missing extra
+        fail(f'{exc.name} is missing: pip install "operation-summarizer[serve]"', 2)
     options = {
         "host": host,
         "port": port,
@@ -52,15 +71,15 @@ def serve(
         "max_batch_items": max_batch_items,
         "request_timeout_s": timeout,
         "concurrency": concurrency,
+        "header_timeout_s": header_timeout,
+        "body_timeout_s": body_timeout,
+        "max_connections": max_connections,
+        "max_buffered_bytes": max_buffered_bytes,
     }
     web_app, config = _web_app(service, api_key_env, options)
     if config.api_key is None and host not in LOOPBACK:
         typer.echo(f"warning: serving on {host} without an API key (--api-key-env)", err=True)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            web_app, host=host, port=port, server_header=False, timeout_graceful_shutdown=30
-        )
-    )
+    server = uvicorn.Server(uvicorn_config(web_app, config))
     # uvicorn stops on SIGINT/SIGTERM, then re-raises the signal: a requested stop
     with contextlib.suppress(KeyboardInterrupt):
         server.run()

@@ -44,6 +44,32 @@ class ServeConfig(BaseModel):
         description="Articles in flight across all requests; None = 1 on the embedded model "
         "(it serialises requests anyway), 4 on a remote endpoint.",
     )
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a connection has to send a whole request head, from when it "
+        "opens or its previous response ends; then it is closed (408). uvicorn has no such "
+        "limit: a client sending one header line every few seconds would hold a connection "
+        "for ever.",
+    )
+    body_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds a request has to send its whole body once its head is in "
+        "(408 after it): a trickled body holds a connection and its buffer only this long.",
+    )
+    max_connections: int = Field(
+        1000,
+        ge=1,
+        description="Open connections; one more is answered 503 and closed at once, so slow "
+        "clients cannot make the service hold an unbounded number of sockets and buffers.",
+    )
+    max_buffered_bytes: int | None = Field(
+        None,
+        ge=1024,
+        description="Request body bytes held at once over all requests (503 past it); "
+        "None = 16 bodies of the largest size.",
+    )
 
     @field_validator("api_key")
     @classmethod
@@ -61,6 +87,13 @@ class ServeConfig(BaseModel):
         still exceed the body limit (413)."""
         return self.max_body_bytes // 16
 
+    @property
+    def body_budget(self) -> int:
+        """Bytes of request bodies the service holds at once: at least one whole body."""
+        if self.max_buffered_bytes is None:
+            return 16 * self.max_body_bytes
+        return max(self.max_buffered_bytes, self.max_body_bytes)
+
     def resolved_concurrency(self, settings: Settings) -> int:
         if self.concurrency is not None:
             return self.concurrency
@@ -76,10 +109,19 @@ class ServeConfig(BaseModel):
         **overrides: Any,
     ) -> "ServeConfig":
         """Read the API key from ``api_key_env``; explicit overrides win.  With
-        ``require_key`` a missing key is a :class:`ConfigError`, not an open service."""
+        ``require_key`` a missing key is a :class:`ConfigError`, not an open service.
+
+        A variable that is set but blank (empty or white space) is a :class:`ConfigError`
+        too: whoever set it meant to require a key, and reading it as "no key" would
+        serve openly without a word.  Only an unset variable means no key."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
-        if "api_key" not in values and env.get(api_key_env, "").strip():
+        if "api_key" not in values and api_key_env in env:
+            if not env[api_key_env].strip():
+                raise ConfigError(
+                    f"the environment variable {api_key_env} is set but blank: set it to "
+                    "the API key, or unset it to serve without one"
+                )
             values["api_key"] = env[api_key_env]
         if require_key and "api_key" not in values:
             raise ConfigError(f"no API key: the environment variable {api_key_env} is unset")

@@ -2,6 +2,7 @@
 status for a library error, the service's own handlers, and the OpenAPI documentation
 of each status."""
 
+import secrets
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -48,6 +49,40 @@ _CODES = frozenset(int(c) for c in HTTPStatus)
 
 def status_for(exc: SummarizerError) -> int:
     return next((code for cls, code in _STATUS if isinstance(exc, cls)), 500)
+
+
+#: statuses whose library message stays on the server: a fault of the service or of
+#: its machine (a cache or model path, a log tail), not something the client can fix
+PRIVATE_STATUSES = frozenset({500, 503})
+
+#: batch item error kinds whose message the client sees (the others are told as
+#: :func:`fault_message`): what was wrong with the item, or with the model's answer
+PUBLIC_KINDS = frozenset({"input", "transport", "extraction", "timeout", "budget", "cancelled"})
+
+_FAULTS = {503: "the embedded model is not available"}
+
+
+def new_request_id() -> str:
+    """An id for one failure, in the response and in the log line that has the details."""
+    return secrets.token_hex(8)
+
+
+def fault_message(status: int, request_id: str) -> str:
+    """What a client is told of a fault of the service: no path, secret or exception
+    text (those go to the log, under ``request_id``)."""
+    what = _FAULTS.get(status, "internal error in the service")
+    return f"{what}; the service log has the details under request id {request_id}"
+
+
+def fault_response(status: int, type_: str, kind: str, request_id: str) -> JSONResponse:
+    """A fault of the service as error JSON, with its request id (also ``X-Request-ID``)."""
+    return error_response(
+        status,
+        type_,
+        kind,
+        fault_message(status, request_id),
+        headers={"x-request-id": request_id},
+    )
 
 
 def error_response(
@@ -106,15 +141,22 @@ def report_responses(config: ServeConfig) -> dict[int | str, dict[str, Any]]:
     timeout = config.request_timeout_s
     responses: dict[int | str, dict[str, Any]] = {
         400: error_doc("The body is not text (e.g. not UTF-8)."),
+        408: error_doc(f"The body did not arrive within {config.body_timeout_s:g} s."),
         413: error_doc(f"The body is larger than {config.max_body_bytes} bytes."),
         422: error_doc(
             "The body breaks the schema, or the article cannot be read (InputError: empty, binary)."
         ),
-        500: error_doc("A fault in the service or its cache."),
+        500: error_doc(
+            "A fault in the service or its cache; the message holds only a request id "
+            "(the details are in the service's log)."
+        ),
         502: error_doc(
             "The model endpoint failed (TransportError) or gave no valid report (ExtractionError)."
         ),
-        503: error_doc("The embedded model cannot be started (LocalModelError)."),
+        503: error_doc(
+            "The embedded model cannot be started (LocalModelError; details in the service's "
+            "log), or the service holds as many request bodies as it may (retry later)."
+        ),
         504: error_doc(f"No report within {timeout:g} s."),
     }
     if config.api_key is not None:

@@ -16,7 +16,17 @@ from pydantic import BaseModel
 
 from summarizer._version import __version__
 from summarizer.apps.serve.config import ServeConfig
-from summarizer.apps.serve.errors import KIND_TYPES, error_response, report_responses, status_for
+from summarizer.apps.serve.errors import (
+    KIND_TYPES,
+    PRIVATE_STATUSES,
+    PUBLIC_KINDS,
+    error_response,
+    fault_message,
+    fault_response,
+    new_request_id,
+    report_responses,
+    status_for,
+)
 from summarizer.apps.serve.wire import (
     BatchResponse,
     ErrorInfo,
@@ -144,6 +154,10 @@ async def _single(svc: Service, body: Any, started: float) -> Response:
         return error_response(504, "RequestTimeout", "timeout", f"no report within {timeout:g} s")
     except SummarizerError as exc:
         status = status_for(exc)
+        if status in PRIVATE_STATUSES:  # the details (paths, log tails) stay in the log
+            rid = new_request_id()
+            log.error("request %s failed: %s (%s): %s", rid, type(exc).__name__, exc.kind, exc)
+            return fault_response(status, type(exc).__name__, exc.kind, rid)
         level = logging.INFO if status < 500 else logging.WARNING
         log.log(level, "request failed: %s (%s): %s", type(exc).__name__, exc.kind, exc)
         return error_response(status, type(exc).__name__, exc.kind, str(exc))
@@ -164,10 +178,15 @@ async def _batch(svc: Service, body: Any, started: float) -> BatchResponse:
     for j, i in enumerate(positions):
         records[i] = _record(i, body.items[i].source, finished.get(j))
     for rec in records.values():
-        if rec.error is not None and rec.error.kind != "input":
-            log.warning(
-                "batch item %d failed: %s: %s", rec.index, rec.error.type, rec.error.message
-            )
+        err = rec.error
+        if err is None or err.kind == "input":
+            continue
+        if err.kind in PUBLIC_KINDS:
+            log.warning("batch item %d failed: %s: %s", rec.index, err.type, err.message)
+            continue
+        rid = new_request_id()  # a fault of the service: the client sees only the id
+        log.error("batch item %d failed, request %s: %s: %s", rec.index, rid, err.type, err.message)
+        rec.error = err.model_copy(update={"message": fault_message(500, rid)})
     ordered = [records[i] for i in range(len(body.items))]
     ok = sum(r.status == "ok" for r in ordered)
     return BatchResponse(
