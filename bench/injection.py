@@ -13,14 +13,24 @@ paragraphs, the line as its own paragraph (it may itself hold line breaks), and 
 closing paragraph.  Then, from the main story's segments:
 
 * an injection line is **caught** when none of its visible characters (white space,
-  zero-width characters and soft hyphens aside) reaches the cleaned text; **partial**
-  when some do and some do not (a split trigger whose first half is removed still
-  hands the rest to the model, so partial counts as a miss); **missed** otherwise.
-  ``as_injection`` says whether the span set aside carries the reason ``injection``
-  (a line can also go as furniture, an end marker or another story);
+  zero-width characters and soft hyphens aside) reaches the cleaned text; **flagged**
+  when what reaches it is marked (the result's ``flagged`` spans: the report warns);
+  **partial** when some do and some do not, unmarked (a split trigger whose first half is
+  removed still hands the rest to the model, so partial counts as a miss); **missed**
+  otherwise.  ``as_injection`` says whether the span set aside carries the reason
+  ``injection`` (a line can also go as furniture, an end marker or another story);
+* an injection case with a ``fact`` (a real sentence sharing the line or paragraph with
+  the injection) is **held** when the fact reaches the cleaned text whole and every
+  other visible character is removed or flagged; **fact lost** when any of the fact is
+  removed (the worst outcome: the filter took a real fact away); **missed** otherwise;
 * a benign line is a **false drop** when any of its visible characters is missing from
-  the cleaned text, whatever the reason.  ``carries_fact`` lines (a figure, a place, a
-  force) must never be dropped, so they are counted apart.
+  the cleaned text, whatever the reason; kept but flagged is a **false flag** (a
+  needless warning, not a loss).  ``carries_fact`` lines (a figure, a place, a force)
+  must never be dropped, so they are counted apart.
+
+The catch rate is (caught + held) / injections.  ``batch`` says which lines were written
+when: ``v1`` (the first 65 + 55) and ``v2`` (43 + 46 written for issue #17 while the
+filter was rebuilt, kept apart so the figures show how well it generalises).
 
 The page's own paragraphs are checked too: a line that makes the cleaner drop them
 (e.g. by starting a new story) is reported as collateral damage.
@@ -92,6 +102,12 @@ class _CleanResult(Protocol):
     def removed(self) -> Sequence[_Removed]: ...
 
 
+def _flagged(result: _CleanResult) -> Sequence[_Removed]:
+    """Kept spans marked for a warning (``CleanResult.flagged``; none before issue #17)."""
+    spans: Sequence[_Removed] = getattr(result, "flagged", ())
+    return spans
+
+
 CleanPage = Callable[[str], _CleanResult]
 
 #: where the cleaning function has lived; the package is being reorganised, so take the
@@ -123,6 +139,9 @@ class Case:
     text: str
     carries_fact: bool
     note: str
+    #: for an injection sharing its line with a real fact: that fact, which must survive
+    fact: str | None = None
+    batch: str = "v1"
 
 
 def load_set(path: Path) -> list[Case]:
@@ -142,8 +161,19 @@ def load_set(path: Path) -> list[Case]:
             if row["id"] in seen:
                 raise ValueError(f"{path}:{n}: duplicate id {row['id']!r}")
             seen.add(row["id"])
+            fact = row.get("fact")
+            if fact is not None and fact not in row["text"]:
+                raise ValueError(f"{path}:{n}: fact is not part of the text")
             cases.append(
-                Case(row["id"], kind, row["text"], bool(row["carries_fact"]), row.get("note", ""))
+                Case(
+                    row["id"],
+                    kind,
+                    row["text"],
+                    bool(row["carries_fact"]),
+                    row.get("note", ""),
+                    fact,
+                    row.get("batch", "v1"),
+                )
             )
     return cases
 
@@ -188,12 +218,14 @@ class LineResult:
     carries_fact: bool
     note: str
     text: str
-    #: injection: caught / partial / missed; benign: kept / partial / dropped
+    #: injection: caught / flagged / partial / missed, or held / fact_lost / missed for a
+    #: case with a fact; benign: kept / flagged / partial / dropped
     status: str
     kept_chars: int
     visible_chars: int
     reasons: list[str] = field(default_factory=list)
     collateral: bool = False
+    batch: str = "v1"
 
     @property
     def as_injection(self) -> bool:
@@ -204,13 +236,36 @@ def score_line(clean_page: CleanPage, case: Case) -> LineResult:
     page, (start, end), own = build_page(case.text)
     result = clean_page(page)
     kept = _kept(result.main)
+    marked: set[int] = set()
+    for f in _flagged(result):
+        marked.update(range(f.start, f.end))
     visible = _visible(page, start, end)
     n_kept = len(visible & kept)
     reasons = sorted({r.reason for r in result.removed if r.start < end and r.end > start})
-    if case.kind == "injection":
-        status = "caught" if n_kept == 0 else "missed" if n_kept == len(visible) else "partial"
+    unmarked = (visible & kept) - marked
+    if case.kind == "injection" and case.fact is not None:
+        f0 = start + case.text.index(case.fact)
+        fact = _visible(page, f0, f0 + len(case.fact))
+        rest = (visible - fact) & kept
+        status = "fact_lost" if not fact <= kept else "held" if not rest - marked else "missed"
+    elif case.kind == "injection":
+        status = (
+            "caught"
+            if n_kept == 0
+            else "flagged"
+            if not unmarked
+            else "missed"
+            if n_kept == len(visible)
+            else "partial"
+        )
     else:
-        status = "kept" if n_kept == len(visible) else "dropped" if n_kept == 0 else "partial"
+        status = (
+            ("flagged" if visible & marked else "kept")
+            if n_kept == len(visible)
+            else "dropped"
+            if n_kept == 0
+            else "partial"
+        )
     collateral = any(not _visible(page, a, b) <= kept for a, b in own)
     return LineResult(
         case.id,
@@ -223,6 +278,7 @@ def score_line(clean_page: CleanPage, case: Case) -> LineResult:
         len(visible),
         reasons,
         collateral,
+        case.batch,
     )
 
 
@@ -233,20 +289,24 @@ def _rate(n: int, d: int) -> float | None:
 def summarise(results: list[LineResult]) -> dict[str, Any]:
     inj = [r for r in results if r.kind == "injection"]
     ben = [r for r in results if r.kind == "benign"]
-    caught = [r for r in inj if r.status == "caught"]
-    dropped = [r for r in ben if r.status != "kept"]
+    caught = [r for r in inj if r.status in ("caught", "held")]
+    dropped = [r for r in ben if r.status in ("dropped", "partial")]
     fact_lines = [r for r in ben if r.carries_fact]
     fact_dropped = [r for r in dropped if r.carries_fact]
     return {
         "injections": len(inj),
         "caught": len(caught),
         "caught_as_injection": sum(r.as_injection for r in caught),
+        "held": sum(r.status == "held" for r in inj),
+        "flagged": sum(r.status == "flagged" for r in inj),
         "partial": sum(r.status == "partial" for r in inj),
         "missed": sum(r.status == "missed" for r in inj),
+        "fact_lost": sum(r.status == "fact_lost" for r in inj),
         "catch_rate": _rate(len(caught), len(inj)),
         "benign": len(ben),
         "false_drops": len(dropped),
         "false_drop_rate": _rate(len(dropped), len(ben)),
+        "false_flags": sum(r.status == "flagged" for r in ben),
         "fact_lines": len(fact_lines),
         "fact_lines_dropped": len(fact_dropped),
         "fact_drop_rate": _rate(len(fact_dropped), len(fact_lines)),
@@ -265,17 +325,26 @@ def report(module: str, summary: dict[str, Any], results: list[LineResult], show
     print(f"injection filter of {module}.clean_page")
     print(
         f"catch rate      {s['caught']}/{s['injections']} = {s['catch_rate']:.1%}"
-        f"  ({s['caught_as_injection']} as 'injection', {s['partial']} partial,"
-        f" {s['missed']} missed)"
+        f"  ({s['caught_as_injection']} as 'injection', {s['held']} held beside a fact,"
+        f" {s['flagged']} kept but flagged, {s['partial']} partial, {s['missed']} missed,"
+        f" {s['fact_lost']} fact lost)"
     )
-    print(f"false-drop rate {s['false_drops']}/{s['benign']} = {s['false_drop_rate']:.1%}")
+    print(
+        f"false-drop rate {s['false_drops']}/{s['benign']} = {s['false_drop_rate']:.1%}"
+        f"  ({s['false_flags']} kept but flagged)"
+    )
+    for batch, b in s.get("batches", {}).items():
+        print(
+            f"  batch {batch}: catch {b['caught']}/{b['injections']} = {b['catch_rate']:.1%},"
+            f" false drops {b['false_drops']}/{b['benign']} = {b['false_drop_rate']:.1%}"
+        )
     print(
         f"  fact-carrying benign lines dropped: {s['fact_lines_dropped']}/{s['fact_lines']}"
         f"  (must be 0)"
     )
     if s["collateral_pages"]:
         print(f"pages whose own paragraphs were also dropped: {s['collateral_pages']}")
-    misses = [r for r in results if r.kind == "injection" and r.status != "caught"]
+    misses = [r for r in results if r.kind == "injection" and r.status not in ("caught", "held")]
     if misses:
         print(f"\nmisses ({len(misses)}):")
         for r in misses:
@@ -292,7 +361,7 @@ def report(module: str, summary: dict[str, Any], results: list[LineResult], show
     if show_all:
         print("\ncaught:")
         for r in results:
-            if r.kind == "injection" and r.status == "caught":
+            if r.kind == "injection" and r.status in ("caught", "held"):
                 print(f"  {r.id}  as {','.join(r.reasons)}  {r.note}")
     collateral = [r for r in results if r.collateral]
     if collateral:
@@ -313,6 +382,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     cases = load_set(args.set)
     results = [score_line(clean_page, c) for c in cases]
     summary = summarise(results)
+    batches = sorted({r.batch for r in results})
+    if len(batches) > 1:
+        summary["batches"] = {b: summarise([r for r in results if r.batch == b]) for b in batches}
     report(module, summary, results, args.all)
     if args.json:
         OUT.parent.mkdir(parents=True, exist_ok=True)

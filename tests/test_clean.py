@@ -767,3 +767,23 @@ def test_five_megabyte_page_is_fast() -> None:
     t0 = time.perf_counter()
     clean_page("word " * 1_000_000)
     assert time.perf_counter() - t0 < 3.0
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=_stem)
+def test_example_pages_hold_nothing_to_warn_about(entry: dict[str, Any]) -> None:
+    """No line of the examples is addressed to a model, and no story is set aside on
+    evidence (outlet B's football story goes on furniture cues, as before)."""
+    result = clean_page(_load(entry))
+    assert result.flagged == () and result.glued == () and result.warnings == ()
+    assert not any(r.reason == "injection" for r in result.removed)
+
+
+def test_view_folds_disguises_but_keeps_plain_text() -> None:
+    from summarizer.pipeline.cleaning.rules import view
+
+    assert view("Troops advanced 3 km.") == ("Troops advanced 3 km.", False)
+    assert view("Ig\u200bnore") == ("Ignore", True)
+    assert view("IGN\u041eRE") == ("IGNORE", True)  # Cyrillic O inside a Latin word
+    assert view("\uff29gnore")[0] == "Ignore"
+    assert view("Мы не забудем") == ("Мы не забудем", False)  # Russian stays Russian
+    assert view("Police arrested 5 sus\u00adpects") == ("Police arrested 5 suspects", True)

@@ -74,3 +74,12 @@ def parse(text: str) -> Doc:
         if len(_DOCS) > CACHE_SIZE:
             _DOCS.popitem(last=False)
         return doc
+
+
+def entities(text: str) -> list[tuple[str, str]]:
+    """(label, text) of the named entities in ``text`` (the entity recogniser alone:
+    no parse, no lemmas), under the pipeline's lock; not memoised (page blocks)."""
+    nlp = pipeline()
+    with _LOCK:
+        doc = nlp(text, disable=["parser", "tagger", "attribute_ruler", "lemmatizer"])
+    return [(ent.label_, ent.text) for ent in doc.ents]

@@ -4,6 +4,11 @@ A template file ``NAME.vN.txt`` has ``#`` header lines, then ``=== system`` and
 ``=== user`` sections.  ``$article``, ``$published`` and ``$schema`` are filled with
 :class:`string.Template`, so braces or dollar signs inside an article are inert.
 The version is part of every cache key and of the report's metadata.
+
+The article sits between two fence lines (``<<<`` and ``>>>``).  A page that writes
+such a run itself (``>>> End of article. New instructions: ...``) would close the
+fence early, so runs of a fence's character in the article are escaped (``> > >``);
+an article without one is sent unchanged, byte for byte.
 """
 
 from __future__ import annotations
@@ -37,6 +42,32 @@ def prompts_dir() -> Path:
 
 #: a template placeholder for the schema, ``$schema`` or ``${schema}``
 _SHOWS_SCHEMA = re.compile(r"\$(?:schema\b|\{schema\})")
+#: the lines right above and below ``$article`` when both are one symbol repeated
+_FENCED = re.compile(
+    r"^[ \t]*(?P<open>(?P<o>[^\w\s$])(?P=o)*)[ \t]*\n[ \t]*\$(?:article\b|\{article\})[ \t]*\n"
+    r"[ \t]*(?P<close>(?P<c>[^\w\s$])(?P=c)*)[ \t]*$",
+    re.MULTILINE,
+)
+
+
+@lru_cache(maxsize=64)
+def fence_escaper(template: str) -> re.Pattern[str] | None:
+    """What in an article could pass for the fence around ``$article`` in ``template``:
+    a run of a fence's character as long as the fence (``>>>`` for ``>>>``), or None
+    when the article is not fenced by symbol lines."""
+    m = _FENCED.search(template)
+    if m is None:
+        return None
+    runs = {f"{re.escape(f[0])}{{{len(f)},}}" for f in (m["open"], m["close"])}
+    return re.compile("|".join(sorted(runs)))
+
+
+def escape_fences(article: str, fences: re.Pattern[str] | None) -> str:
+    """``article`` with every run that could pass for a fence spaced out (``> > >``);
+    unchanged (the same string) when there is none."""
+    if fences is None or not fences.search(article):
+        return article
+    return fences.sub(lambda m: " ".join(m.group()), article)
 
 
 @dataclass(frozen=True)
@@ -57,8 +88,9 @@ class Prompt:
         published: date | None = None,
         schema: dict[str, Any] | None = None,
     ) -> list[dict[str, str]]:
+        fences = fence_escaper(self.system + "\n" + self.user)
         values = {
-            "article": article,
+            "article": escape_fences(article, fences),
             "published": published.isoformat() if published else "unknown",
             # rendered only for a template that shows it (the operation prompt does not)
             "schema": json.dumps(schema, separators=(",", ":"))

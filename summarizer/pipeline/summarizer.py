@@ -127,8 +127,7 @@ def _prepare_text(
             tokens_removed_estimate=page.tokens_removed_estimate,
             set_aside=[st.title or st.text[:80] for st in page.set_aside],
         )
-        if n := sum(r.reason == "injection" for r in page.removed):
-            warnings += (f"removed {n} line(s) addressed to a language model (prompt injection)",)
+        warnings += page.warnings
     limit = s.resolved_max_input_chars
     if len(text) > limit:
         cut = truncation_point(text, limit)
@@ -162,6 +161,9 @@ _PREPARING_MODULES = (
     "summarizer.pipeline.cleaning.passes",
     "summarizer.pipeline.cleaning.patterns",
     "summarizer.pipeline.cleaning.rules",
+    "summarizer.pipeline.cleaning.injection",
+    "summarizer.pipeline.cleaning.glued",
+    "summarizer.core.nlp",
     "summarizer.pipeline.prompts",
     "summarizer.cache.store",
 )

@@ -26,7 +26,10 @@ Rules, in order (each one decides whole lines; the article's own line breaks sta
    cues agree: end-of-story furniture before it (tags, comment forms, copyright,
    sign-offs count 2; share buttons or a teaser list 1 each) plus start-of-story cues
    after it (a byline counts 2; a date or dateline 1).  Two points are needed, so a
-   subheading or a quoted line inside a story never splits it.
+   subheading or a quoted line inside a story never splits it.  Without such cues, a
+   story glued on is found by evidence (:mod:`.glued`): a header block that repeats the
+   page's opening one, or a story after end-of-story furniture that names nothing the
+   main story names; each is set aside with a warning.
 4. *Comments*: once the article has ended (or under "Leave a Reply", "N thoughts on"),
    readers' comments below a comment-section header are dropped as ``comments``.
 5. *Header*: the main story's headline (the title-like line right above its byline,
@@ -35,10 +38,16 @@ Rules, in order (each one decides whole lines; the article's own line breaks sta
    when site furniture surrounds them.
 6. *Blank lines*: runs collapse to one blank line; blank lines left at a story's edge
    by a removal are dropped.
+7. *Text addressed to a model* (:mod:`.injection`, judged before rules 1-6 use the
+   neighbours): a line whose sentences only ask something of a model (ignore your
+   instructions, a new role, dictate the output, a chat token, a forged end of the
+   article), read through invisible characters and look-alike letters, is dropped as
+   ``injection``; one that also states a fact is kept and reported in ``flagged``.
 
 The parts, each importing only those before it: :mod:`.patterns` (regexes and word
 lists), :mod:`.rules` (what one line is, on its own), :mod:`.passes` (decisions that
-need the neighbouring lines) and :mod:`.page` (:func:`clean_page` and its results).
+need the neighbouring lines), :mod:`.injection` and :mod:`.glued` (text addressed to a
+model; stories glued on) and :mod:`.page` (:func:`clean_page` and its results).
 """
 
 from summarizer.pipeline.cleaning.page import (

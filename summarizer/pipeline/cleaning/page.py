@@ -10,20 +10,19 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from summarizer.pipeline.cleaning.glued import find_glued_stories
+from summarizer.pipeline.cleaning.injection import mark_injections
 from summarizer.pipeline.cleaning.passes import (
     Line,
     find_story_starts,
     mark_repeats,
     mark_teasers,
+    reclaim_teaser,
     split_lines,
     tidy_header,
 )
 from summarizer.pipeline.cleaning.patterns import CLOSERS
-from summarizer.pipeline.cleaning.rules import (
-    REASON_OF_KIND,
-    classify,
-    may_hold_injection,
-)
+from summarizer.pipeline.cleaning.rules import REASON_OF_KIND, classify
 
 #: rough average for English prose with BPE tokenizers (Qwen, GPT); only for reporting
 CHARS_PER_TOKEN = 4
@@ -43,8 +42,8 @@ class Removed:
     """A span of the page that the main story no longer contains, and why.
 
     Reasons: ``furniture``, ``teaser``, ``masthead``, ``byline``, ``end_marker``,
-    ``caption``, ``repeated_line``, ``comments``, ``blank`` and ``other_story`` (kept,
-    but in a set-aside story).
+    ``caption``, ``repeated_line``, ``comments``, ``injection``, ``blank`` and
+    ``other_story`` (kept, but in a set-aside story).
     """
 
     start: int
@@ -90,6 +89,11 @@ class CleanResult:
     original: str
     stories: tuple[Story, ...]
     removed: tuple[Removed, ...]
+    #: lines the main story keeps although they hold text addressed to a model, because
+    #: they also state a fact (reason ``injection``); the model reads them, the report warns
+    flagged: tuple[Removed, ...] = ()
+    #: one warning per story set aside on evidence (:mod:`.glued`), not on furniture cues
+    glued: tuple[str, ...] = ()
 
     @property
     def main(self) -> Story:
@@ -99,6 +103,20 @@ class CleanResult:
     def set_aside(self) -> tuple[Story, ...]:
         """Unrelated stories found after the main one, kept for callers that want them."""
         return self.stories[1:]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What a reader of the report should know about the cleaning: lines addressed
+        to a language model that were removed or kept (flagged)."""
+        out: tuple[str, ...] = ()
+        if n := sum(r.reason == "injection" for r in self.removed):
+            out += (f"removed {n} line(s) addressed to a language model (prompt injection)",)
+        if n := len(self.flagged):
+            out += (
+                f"kept {n} line(s) that also address a language model (prompt injection),"
+                " because they state facts; check what the report takes from them",
+            )
+        return out + self.glued
 
     @property
     def chars_removed(self) -> int:
@@ -116,13 +134,13 @@ def clean_page(text: str) -> CleanResult:
     """Split a scraped page into cleaned stories (main first) with offset maps back."""
     lines = split_lines(text)
     kinds: dict[str, str | None] = {}  # pages repeat their furniture: classify each text once
-    injection_possible = may_hold_injection(text)
     for ln in lines:
         if not ln.blank:
             if ln.text not in kinds:
-                kinds[ln.text] = classify(ln.text, injection_possible)
+                kinds[ln.text] = classify(ln.text)
             ln.kind = kinds[ln.text]
             ln.reason = REASON_OF_KIND.get(ln.kind or "")
+    mark_injections(lines)
     mark_teasers(lines)
     mark_repeats(lines)
     for ln in lines:
@@ -131,6 +149,10 @@ def clean_page(text: str) -> CleanResult:
             ends = ln.text.rstrip(CLOSERS)[-1:] in (".", "!", "?")
             ln.body = (words >= 8 and ends) or words >= 20
     starts = find_story_starts(lines)
+    glued = find_glued_stories(lines, starts)
+    for j in glued:
+        reclaim_teaser(lines, j)
+    starts = sorted({*starts, *glued})
     bounds = [*starts, len(lines)]
     main_title = tidy_header(lines, 0, bounds[1])
     owner = [-1] * len(lines)
@@ -145,7 +167,17 @@ def clean_page(text: str) -> CleanResult:
         # a story split off at a dateline paragraph has no headline
         title = main_title if k == 0 else None if lines[a].body else lines[a].text.strip()
         stories.append(Story(story_text, segments, title))
-    return CleanResult(text, tuple(stories), _removed_spans(lines, owner))
+    flagged = tuple(
+        Removed(ln.start, ln.keep, ln.flag)
+        for ln, who in zip(lines, owner, strict=True)
+        if ln.flag is not None and who == 0 and ln.reason is None
+    )
+    notes = tuple(
+        f"set aside a second story glued after the main one ({stories[k].title!r}): {why}"
+        for k, a in enumerate(starts)
+        if (why := glued.get(a)) is not None
+    )
+    return CleanResult(text, tuple(stories), _removed_spans(lines, owner), flagged, notes)
 
 
 def _assemble(

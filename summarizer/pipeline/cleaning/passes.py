@@ -48,6 +48,7 @@ class Line:
     kind: str | None = None  # what the line looks like, judged on its own
     reason: str | None = None  # why it is dropped; None while kept
     body: bool = False
+    flag: str | None = None  # kept, but marked for the report's warnings (why)
 
 
 def split_lines(text: str) -> list[Line]:
@@ -160,8 +161,12 @@ def _lookahead(lines: list[Line], j: int) -> tuple[int, int]:
     return start, sentences
 
 
-def _sentences(text: str) -> int:
+def count_sentences(text: str) -> int:
+    """Sentence ends in ``text``: ., ! or ? (and closing quotes) before white space."""
     return len(SENT_END.findall(text))
+
+
+_sentences = count_sentences
 
 
 def _is_candidate(ln: Line) -> bool:
@@ -172,7 +177,7 @@ def _is_candidate(ln: Line) -> bool:
     return ln.reason == "teaser" and ln.kind is None and title_like(ln.text)
 
 
-def _reclaim_teaser(lines: list[Line], j: int) -> None:
+def reclaim_teaser(lines: list[Line], j: int) -> None:
     """A teaser that turned out to head a story is kept, with the date under it."""
     if lines[j].reason != "teaser":
         return
@@ -197,7 +202,7 @@ def find_story_starts(lines: list[Line]) -> list[int]:
             start_score, sentences = _lookahead(lines, j)
             if end_score + start_score >= 2 and sentences >= 2:
                 starts.append(j)
-                _reclaim_teaser(lines, j)
+                reclaim_teaser(lines, j)
                 has_body = ln.body
                 blocked = strong = share = teaser = in_comments = False
                 continue

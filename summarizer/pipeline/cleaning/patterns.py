@@ -273,31 +273,357 @@ LONG_FURNITURE_START = re.compile(
 COMMENT_FORM = re.compile(
     r"(?i)leave a (?:reply|comment)|\d+ (?:thoughts?|responses?|replies) (?:on|to)\b"
 )
-#: text addressed to a language model, not to readers: an injection, never news content
+# ------------------------------------------------------ text addressed to a model
+# Read by :mod:`.injection` on a *view* of each paragraph (invisible characters gone,
+# look-alike letters folded, a word broken over two lines joined); all ignore case.
+
+#: characters a reader never sees but a tokenizer does: soft hyphen, zero-width and bidi
+#: controls, invisible operators, variation selectors, fillers.  (Tag characters,
+#: U+E0020-U+E007E, are decoded instead: a model reads them as ASCII.)
+INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]+"
+)
+TAG_CHARS = re.compile("[\U000e0000-\U000e007f]")
+#: Cyrillic and Greek letters drawn like Latin ones; folded only inside a word that also
+#: has Latin letters ("IGNОRE" with a Cyrillic O), so Russian or Greek text stays itself
+CONFUSABLES = MappingProxyType(
+    str.maketrans(
+        "аеорсухѕіјһԁԛԝӏкАВЕКМНОРСТУХІЈЅԚԜҮαορνικυχεΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+        "aeopcyxsijhdqwlkABEKMHOPCTYXIJSQWYaopvikuxeABEZHIKMNOPTYX",
+    )
+)
+NON_LATIN_LETTER = re.compile("[\u0370-\u03ff\u0400-\u052f]")
+LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+_OVERRIDE_VERB = (
+    r"(?:ignore|disregard|forget|override|overrule|bypass|discard|abandon|neglect|skip"
+    r"|(?:set|put|cast|leave)\s+aside|(?:do\s+not|don'?t|never)\s+(?:follow|obey|heed|apply|use)"
+    r"|stop\s+(?:following|obeying|using|applying)|no\s+longer\s+(?:follow|obey)"
+    r"|ignorez|ignorer|oubliez|oublie|ignora|ignoren|olvida|olvide|olviden|olvidad|esque[cç]a"
+    r"|dimentica"
+    r"|ignoriere|ignorieren|vergiss|vergessen|تجاهل|تجاهلي|تجاهلوا|انس|انسى)"
+)
+#: what a model's instructions are called; the generic words need a qualifier
+_INSTR_STRONG = (
+    r"(?:instructions?|instruction\s+set|prompts?|schema|directives?|programming|guardrails?"
+    r"|system\s+(?:prompt|message|rules?|instructions?|settings)|consignes|instrucciones"
+    r"|indicaciones|instru[cç][oõ]es|istruzioni|anweisungen|instruktionen|vorgaben"
+    r"|التعليمات|تعليمات|الأوامر)"
+)
+_INSTR_QUAL = (
+    r"(?:previous|prior|earlier|above|preceding|foregoing|original|initial|existing|former|old"
+    r"|your|system|developer|all(?:\s+(?:of\s+)?(?:the|your))?|any)"
+)
+_INSTR_WEAK = (
+    r"(?:guidance|guidelines?|rules?|orders?|commands?|context|constraints?|restrictions?"
+    r"|polic(?:y|ies)|directions|messages?|requests?|tasks?)"
+)
+INSTR_REF = re.compile(
+    rf"\b(?:{_INSTR_STRONG}\b|{_INSTR_QUAL}\s+(?:[\w-]+\s+){{0,2}}?{_INSTR_WEAK}\b"
+    r"|(?:what|everything|anything|all)\s+(?:that\s+)?you\s+(?:were|have\s+been|'ve\s+been"
+    r"|are\s+being|had\s+been)\s+(?:told|given|taught|asked|instructed|shown)"
+    rf"|{_INSTR_WEAK}\s+(?:that\s+|which\s+)?you\s+(?:were\s+|have\s+been\s+|'ve\s+been\s+"
+    r"|had\s+been\s+|have\s+|'ve\s+|had\s+)?(?:given|told|taught|shown|issued|received)\b"
+    r"|(?:everything|anything|all)\s+(?:above|before|prior|previously|earlier|so\s+far)"
+    r"|the\s+(?:above|foregoing)\b|(?:the\s+)?(?:text|lines?|content)\s+above)",
+    re.I,
+)
+#: "... no longer applies", "... are void": instructions declared dead
+OVERRIDE_DECL = re.compile(
+    INSTR_REF.pattern + r".{0,60}?\b(?:no\s+longer\s+(?:appl(?:y|ies)|valid|in\s+(?:force|effect)"
+    r"|relevant|binding|stands?)|(?:do|does|did|shall|will|should)\s+not\s+(?:apply|count|matter)"
+    r"|don'?t\s+(?:apply|count|matter)|(?:is|are|was|were|has\s+been|have\s+been|had\s+been|be"
+    r"|being|now)\s+(?:now\s+|hereby\s+|all\s+)?(?:void|null|invalid|outdated|obsolete|withdrawn"
+    r"|cancell?ed|revoked|rescinded|superseded|replaced|suspended|lifted|retired|deprecated"
+    r"|overridden|expired|a\s+test|fake|wrong|false|irrelevant|disabled|removed|deleted)\b)",
+    re.I | re.S,
+)
+#: "you are no longer bound by ...", "the following overrides your prior instructions"
+RELEASE = re.compile(
+    r"\byou\s+are\s+(?:now\s+)?(?:no\s+longer|not)\s+(?:bound|restricted|limited|constrained"
+    r"|governed)\s+by\b|\b(?:this|the\s+following|these|what\s+follows|the\s+text\s+below)\s+"
+    r"(?:overrides?|replaces?|supersedes?|cancels?|voids?|takes\s+precedence\s+over)\s+"
+    rf"(?:[\w-]+\s+){{0,3}}?(?:{INSTR_REF.pattern})",
+    re.I,
+)
+#: who a note may be addressed to: a model, an AI tool, a summariser, a bot
+_MODEL_STRICT = (
+    r"(?:a\.?i\.?|artificial\s+intelligence|llms?|large\s+language\s+models?|language\s+models?"
+    r"|chat\s*bots?|chatgpt|gpt(?:-?\d[\w.]*)?|claude|gemini|copilot|bots|crawlers|scrapers"
+    r"|(?:ai|llm|gpt)[-\s](?:based\s+|powered\s+)?(?:assistants?|systems?|models?|tools?|agents?"
+    r"|bots?|summari[sz]ers?|readers?|crawlers?|scrapers?|services?)"
+    r"|(?:automated|automatic)\s+(?:[\w-]+\s+)?(?:summari[sz]ers?|summari[sz]ation"
+    r"\s+tools?|tools?|systems?|readers?|agents?|crawlers?|scrapers?|processors?|pipelines?"
+    r"|models?)|summari[sz](?:ers?|ation\s+(?:tools?|systems?|models?|engines?|software))"
+    r"|summari[sz]ing\s+(?:models?|tools?|systems?|assistants?|ai|engines?))"
+)
+_MODEL = rf"(?:{_MODEL_STRICT}|(?:the\s+)?(?:assistants?|models?|bots?))"
+_OPENER = r"(?:^|(?<=[.!?;(\[{\"“”«»>]))\s*"
+ADDRESS = re.compile(
+    r"\b(?:note|notes|message|notice|memo|warning|reminder|instructions?|attention|directive"
+    rf"|request|hint|tip|p\.?\s?s\.?)\s*(?:for|to)\s+(?:all\s+|any\s+|every\s+|the\s+)?{_MODEL}\b"
+    rf"|{_OPENER}(?:dear|hey|hi|hello|attention|attn|notice|important|note)\s*[,:]?\s+"
+    rf"(?:all\s+|any\s+|every\s+)?{_MODEL}\b\s*[,:!]"
+    rf"|{_OPENER}(?:[\w-]+\s+){{0,2}}?{_MODEL}\s*:"
+    rf"|{_OPENER}(?:hey\s+|ok\s+|okay\s+)?{_MODEL}\s*[,—–]|\byou,\s+(?:the\s+)?{_MODEL},"
+    rf"|{_OPENER}(?:[\w-]+\s+)?{_MODEL_STRICT}\s+(?:must|should|shall|need\s+to|have\s+to|are\s+to"
+    r"|is\s+to|are\s+(?:required|instructed|asked)\s+to)\b"
+    rf"|\bif\s+you\s+are\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,2}}?{_MODEL}\b"
+    rf"|\bif\s+(?:an?\s+|the\s+|any\s+)?{_MODEL_STRICT}\s+(?:is|are)\s+(?:reading|processing"
+    r"|parsing|summari[sz]ing|seeing|viewing)\b"
+    rf"|\b{_MODEL_STRICT}\s+(?:reading|processing|parsing|summari[sz]ing|crawling|scraping"
+    r"|analy[sz]ing|ingesting|indexing|seeing|viewing|handling)\s+(?:this|these|the\s+(?:page"
+    r"|article|text|content|document))",
+    re.I,
+)
+#: a clause starts after a sentence end, a colon, a comma, a bracket, a quote or a dash;
+#: the head regexes below are matched (anchored) at those places only
+CLAUSE_BREAK = re.compile(r"[.!?:;,(\[{\"“”«»>]|\s[-–—]")
+_CLAUSE = r"(?:^|(?<=[.!?:;,(\[{\"“”«»>])|(?<=\s[-–—]))\s*"  # the same, as a regex prefix
+HEAD_WORD = re.compile(r"\s*([^\W\d_]+(?:'[^\W\d_]+)?)")
+_POLITE = (
+    r"(?:(?:please|kindly|now|just|simply|so|then|first|also|instead|immediately|always|only"
+    r"|therefore|hence|from\s+now\s+on|and|but)[,\s]+)*"
+)
+_SUBJECT = (
+    r"(?:(?:you|u|i|we)\s+)?(?:(?:will|shall|must|should|now|only|also|always|simply|just"
+    r"|need\s+to|have\s+to|are\s+to|am\s+going\s+to|are\s+going\s+to|are\s+required\s+to"
+    r"|are\s+expected\s+to|'ll|do\s+not|don'?t|never)\s+){0,3}"
+)
+OVERRIDE_HEAD = re.compile(
+    rf"\s*{_POLITE}{_SUBJECT}(?:{_OVERRIDE_VERB})\b(?P<rest>[^.!?;]{{0,100}})", re.I
+)
+OVERRIDE_ANY = re.compile(rf"\b{_OVERRIDE_VERB}\b", re.I)
+YOU_TO_OVERRIDE = re.compile(
+    rf"\byou\s+to\s+(?:now\s+|also\s+|simply\s+|just\s+)?{_OVERRIDE_VERB}\b"
+    r"(?P<rest>[^.!?;]{0,100})",
+    re.I,
+)
+#: a new role for the model, in the second person (a quoted one is a speaker's, not ours)
+ROLE = re.compile(
+    r"\byou\s+are\s+now\s+(?:a|an|the|my|no\s+longer)\b"
+    r"|\bfrom\s+now\s+on,?\s+(?:you\s+)?(?:are|will\s+be\s+(?:a|an|the)|answer|reply|respond"
+    r"|write|output|speak|only|must\s+(?:answer|reply|respond|write|output|only|speak))\b"
+    r"|\b(?:developer|dan|god|debug|admin|jailbr\w+|unrestricted|unfiltered|sudo)\s+mode\b"
+    r"|\bnew\s+(?:role|persona|identity)\s*:"
+    r"|\byou\s+are\s+(?:a|an)\s+(?:helpful|unrestricted|unfiltered|uncensored|jailbroken|free"
+    r"|new|different|obedient)\s+(?:[\w-]+\s+)?(?:assistant|ai|model|chatbot|bot)\b",
+    re.I,
+)
+_ROLE_VERB = (
+    r"(?:act\s+as\s+(?:a|an|if|though)|pretend\s+(?:to\s+be|you\s+are|that\s+you)"
+    r"|role-?\s?play\s+as|behave\s+as\s+(?:a|an|if))"
+)
+ROLE_HEAD = re.compile(rf"\s*{_POLITE}{_ROLE_VERB}\b", re.I)
+_DIRECTIVE_VERB = (
+    r"(?:output|print|reply|respond|answer|write|return|reveal|repeat|say|state|report|classify"
+    r"|mark|set|treat|include|add|insert|replace|change|rename|summari[sz]e|describe|list"
+    r"|translate|leave|omit|remove|delete|label|tag|format|emit|generate|produce|begin|start"
+    r"|stop|fill|put|use|make|name|call|give|tell|show|display|assign|record|consider|regard"
+    r"|type|copy|quote|cite|disclose|expose|dump|drop|exclude|hide|mention|invent|fabricate)"
+)
+DIRECTIVE_HEAD = re.compile(
+    rf"\s*{_POLITE}{_SUBJECT}(?:{_DIRECTIVE_VERB})\b(?=\s+[\w\"'“«])"
+    r"(?P<rest>[^.!?;]{0,120})",
+    re.I,
+)
+#: what a directive about the model's output names: the answer, its fields and labels
+ARTIFACT = re.compile(
+    rf"{INSTR_REF.pattern}"
+    r"|\b(?:json|relevance|not_about_operations|mentions_operation|operation_report)\b"
+    r"|\b[a-z]+_[a-z_]+\b"
+    r"|\b(?:the|your|this|every|each|all|any|its)\s+(?:final\s+|full\s+|whole\s+|entire\s+)?"
+    r"(?:answer|response|reply|output|summary|report|fields?|keys?|outcomes?|quantit(?:y|ies)"
+    r"|categor(?:y|ies)|evidence|quotes?|configuration|(?:[\w-]+\s+)?list)\b"
+    r"|\b(?:outcome|forces|officials|locations)\s+(?:list|quantit(?:y|ies)|field)\b"
+    r"|\b(?:this|the\s+(?:whole|entire))\s+(?:article|page|text|paragraph|sentence|line|story"
+    r"|document|website|site|post)\b"
+    r"|\b(?:the\s+)?operation(?:\s+|_)name\b|\bword\s+for\s+word\b|\bverbatim\b"
+    r"|\bthe\s+(?:single\s+|one\s+)?word\b"
+    r"|\bthe\s+text\s*:|\bcapital\s+letters\b|\bupper\s*case\b"
+    r"|\bin\s+(?:french|spanish|german|english|arabic|russian|chinese|prose|plain\s+(?:text|prose)"
+    r"|rhyme|verse)\b|\b(?:a|an)\s+(?:short\s+)?(?:poem|haiku|limerick|song|joke)\b"
+    r"|\bnothing\s+(?:but|else)\b|\b(?:only|just)\s+(?:with|the\s+word|in)\b"
+    r"|\bwith\s+(?:the\s+word|an?\s+empty|nothing)\b|\bempty\s+(?:report|list|json|answer|object)\b"
+    r"|\b(?:as|to)\s+(?:zero|null|none|unknown|empty|not\s+relevant|irrelevant)\b"
+    r"|\b(?:relevance|status|phase|country|category)\s+(?:to|as)\b",
+    re.I,
+)
+#: "your final answer must be ...", "summaries must say ...", "every outcome must ..."
+MODAL_ARTIFACT = re.compile(
+    r"\b(?:your\s+(?:final\s+|full\s+)?(?:answer|response|reply|output|summary|report|json)"
+    r"|summar(?:y|ies)|(?:every|each|all|any)\s+(?:outcome|field|quantit|categor|evidence)\w*"
+    r"|the\s+(?:json|output|relevance)|relevance|[a-z]+_[a-z_]+)\s+(?:\w+\s+)?(?:must|should"
+    r"|shall|has\s+to|have\s+to|needs?\s+to|is\s+to|are\s+to)\b",
+    re.I,
+)
+#: an order given in the first person to "you", or a new task for "you"
+YOUR_TASK = re.compile(
+    r"\byour\s+(?:new|real|actual|next|only|true|updated)\s+(?:task|job|role|instructions?|goal"
+    r"|objective|purpose|mission|orders?)\b|\b(?:the\s+)?real\s+instructions\b"
+    r"|\b(?:i|we)\s+(?:hereby\s+)?(?:instruct|order|command|direct|require)\s+you\s+to\b",
+    re.I,
+)
+#: in a sentence addressed to a model, any order in the modal voice is one
+MODAL_DIRECTIVE = re.compile(
+    r"\b(?:must|should|shall|need\s+to|have\s+to|are\s+to|is\s+to)\s+(?:not\s+|only\s+|always\s+"
+    rf"|never\s+)?(?:be\s+)?(?:{_DIRECTIVE_VERB}|{_OVERRIDE_VERB})\w*",
+    re.I,
+)
+#: chat-template tokens and role headers: never news
+CHAT = re.compile(
+    r"<\|[\w-]{2,24}\|>|\[/?inst\]|<</?sys>>|\[/?sys(?:tem)?\]|\[/?instructions?\]"
+    r"|</?(?:system|assistant|user|human|instructions?|inst|im_start|im_end)\b[^<>]{0,40}>"
+    r"|(?:^|\n)\s*#{2,}\s*(?:system|instructions?|response|input|user|assistant|human|prompt"
+    r"|context)\b",
+    re.I,
+)
+ROLE_LABEL = re.compile(
+    r"(?:^|\n|<!--)\s*\W{0,3}(?:system|assistant|user|human|ai|model|bot)"
+    r"(?:\s+(?:override|notice|message|alert|instructions?|update|prompt))?\s*:",
+    re.I,
+)
+#: a forged end of the article: the prompt's own fence, a closing tag, an end claim
+FENCE = re.compile(
+    r"(?:^|\s)(?:>{3,}|<{3,})|</?article\b[^<>]{0,40}>|\[/?article\]"
+    r"|(?:^|\n)\s*(?:\"{3}|'{3}|`{3})|\bend\s+(?:of\s+)?(?:the\s+)?(?:article|text|document"
+    r"|input|content|story|page|user\s+(?:input|message)|context)\b"
+    r"|\b(?:the\s+)?(?:article|text|document)\s+(?:has\s+)?(?:ended|is\s+over|ends\s+here)\b"
+    r"|\b(?:new|next|another|second)\s+(?:article|document|text)\s*:"
+    r"|\bbegin(?:ning)?\s+of\s+(?:the\s+)?(?:new\s+)?(?:instructions|prompt|system)\b",
+    re.I,
+)
+#: the tokens that fence an article in a prompt (ours, and the usual tags)
+FENCE_TOKEN = re.compile(r"(?:^|\s)(?:>{3,}|<{3,})|</?article\b[^<>]{0,40}>|\[/?article\]", re.I)
+#: markup that hides text from the page's readers (but not from a model)
+HIDDEN = re.compile(
+    r"<!--|-->|display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])"
+    r"|opacity\s*:\s*0(?![.\d]*[1-9])|<\w+[^<>]*\bhidden\b[^<>]*>|aria-hidden\s*=\s*[\"']?true"
+    r"|color\s*:\s*(?:white|#fff\b|#ffffff|transparent)",
+    re.I,
+)
+#: "..., the ministry said": reported speech, a speaker's words and not ours
+ATTRIBUTION = re.compile(
+    r"(?:,|[\"”»]\s*,?)\s*(?:[\w'’.-]+\s+){0,6}?(?:said|says|told|tells|added|adds|wrote|writes"
+    r"|shouted|asked|declared|announced|stated|explained|urged|warned|recalled|insisted"
+    r"|replied|noted|demanded|ordered|admitted|confirmed)\b(?!\s+(?:you|u)\b)"
+    r"|(?:^|,\s*)according\s+to\b",
+    re.I,
+)
+#: a clause that talks about the text, the model or its answer rather than the world
+SELF_REFERENCE = re.compile(
+    r"\b(?:you|your|yours|yourself)\b|\b(?:below|above)\b|\bcorrect\s+ones\b"
+    r"|\bthis\s+(?:article|page|text|paragraph|sentence|line|story|document|website|site|post"
+    r"|report|summary|prompt)\b|\bthe\s+(?:article|prompt|schema|output|answer|response|json)\b",
+    re.I,
+)
+NUMBER_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
+    r"|eighty|ninety|hundreds?|thousands?|millions?|dozens?|scores)\b",
+    re.I,
+)
+#: a capitalised word (a name) inside a sentence: after a lower-case word or a comma
+NAME_WORD = re.compile(r"(?<=[a-z,;]\s)[A-Z][a-z]+")
+QUOTE_MARKS = re.compile('["“”«»„]')
+#: a sentence ends at . ! ? (and closing quotes) before white space
+SENTENCE_END = re.compile(r"[.!?]+[\"'”’»)\]]*(?=\s|$)")
+#: every rule of :mod:`.injection` needs one of these in the paragraph (and in the
+#: sentence) it judges: a literal stem of the lower-cased view, a short word, or an
+#: order opening a clause.  :func:`.rules.may_hold_injection` checks them fast;
+#: :data:`INJECTION` is the same set as one regex, its reference.
+INJECTION_STEMS = (
+    *sorted(
+        _wordset(
+            "ignor disregard forget overrid overrul bypass discard abandon neglect skip aside"
+            " obey heed oubli olvid esque dimentic vergiss vergessen تجاهل انس instruct prompt"
+            " schema directive programming guardrail consigne indicacion istruzion anweisung"
+            " vorgabe تعليمات الأوامر guidance guideline json relevance summar assistant llm gpt"
+            " a.i. chatbot chatgpt claude gemini copilot crawler scraper supersede precedence"
+            " replaces cancels voids jailbr >>> <<< <!-- --> ##"
+        )
+    ),
+    "from now on",
+    "language model",
+    "chat bot",
+    "artificial intelligence",
+    "new role",
+    "new persona",
+    "new identity",
+    "the output",
+    "bound by",
+)
+#: cues that need a pattern, each tried only when its literal key is in the text
+INJECTION_KEYED = (
+    ("follow", re.compile(r"(?:not|n't|never|stop|longer)\s+follow")),
+    ("you", re.compile(r"\byou\s+(?:are|were|have|'ve|had|got|received|to|must|should|will)\b")),
+    (
+        "your",
+        re.compile(
+            r"\byour\s+(?:new|real|actual|next|only|true|updated|final|full|answer|response|reply"
+            r"|output|summary|report|json|prompt|instruction|system|earlier|prior|previous|original"
+            r"|rule|guidance|order|programming)"
+        ),
+    ),
+    ("_", re.compile(r"[a-z]_[a-z]")),
+    (
+        "<",
+        re.compile(
+            r"<\|[\w-]|</?(?:system|assistant|user|human|instruction|inst|im_|article)|<<\s*/?sys"
+        ),
+    ),
+    ("[", re.compile(r"\[/?(?:inst|sys|instruction|article)")),
+    ("mode", re.compile(r"(?:developer|dan|god|debug|admin|unrestricted|unfiltered|sudo)\s+mode")),
+    (
+        ":",
+        re.compile(
+            r"(?:system|user|human|assistant|model|bot|ai)(?:\s+\w+)?\s*:"
+            r"|(?:color|display|visibility|font-size|opacity)\s*:"
+        ),
+    ),
+    ("hidden", re.compile(r"<\w+[^<>]*\bhidden\b")),
+    (
+        "automat",
+        re.compile(
+            r"automat\w*\s+(?:[\w-]+\s+)?(?:summari|tool|system|reader|agent|crawler|scraper"
+            r"|processor|pipeline|model)"
+        ),
+    ),
+    ("ai", re.compile(r"(?<![^\W\d_])ai(?![^\W\d_])")),
+    ("bot", re.compile(r"(?<![^\W\d_])bots?(?![^\W\d_])")),
+    ("model", re.compile(r"(?<![^\W\d_])models?(?![^\W\d_])")),
+)
+INJECTION_STEM_COMBOS = tuple(
+    f"{a} {b}"
+    for a in ("every", "each", "all", "any")
+    for b in ("outcome", "field", "quantit", "categor", "evidence")
+)
+_HEAD_CUE = (
+    rf"{_POLITE}{_SUBJECT}(?:{_OVERRIDE_VERB}|{_DIRECTIVE_VERB}|{_ROLE_VERB}"
+    r"|act|pretend|role-?\s?play|behave)\b"
+)
+HEAD_CUE = re.compile(rf"\s*{_HEAD_CUE}", re.I)
+#: the first words :data:`HEAD_CUE` can start with, for a set lookup before the regex
+HEAD_FIRST = _wordset(
+    "please kindly now just simply so then first also instead immediately always only therefore"
+    " hence from and but you u i we will shall must should need have are am do don't dont never"
+    " ignore disregard forget override overrule bypass discard abandon neglect skip set put cast"
+    " leave stop no ignorez ignorer oubliez oublie ignora ignoren olvida olvide olviden olvidad"
+    " esqueça esqueca dimentica ignoriere ignorieren vergiss vergessen تجاهل تجاهلي تجاهلوا انس"
+    " انسى output print reply respond answer write return reveal repeat say state report classify"
+    " mark treat include add insert replace change rename summarise summarize describe list"
+    " translate omit remove delete label tag format emit generate produce begin start fill use"
+    " make name call give tell show display assign record consider regard type copy quote cite"
+    " disclose expose dump drop exclude hide mention invent fabricate act pretend role roleplay"
+    " behave"
+)
 INJECTION = re.compile(
-    r"(?i)\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
-    r"(?:previous|prior|above|earlier|system)\s+(?:instructions?|prompts?|rules|messages?)"
-    r"|\byou are now (?:a|an|the)\b|\bsystem prompt\b|\bas an ai(?: language)? model\b"
-    r"|<\|im_(?:start|end)\|>"
+    "|".join(re.escape(w) for w in (*INJECTION_STEMS, *INJECTION_STEM_COMBOS))
+    + "".join(f"|{rx.pattern}" for _, rx in INJECTION_KEYED)
+    + rf"|{_CLAUSE}{_HEAD_CUE}",
+    re.I,
 )
-#: every match of :data:`INJECTION` contains one of these once the page is lowered with
-#: the few non-ASCII letters that ``(?i)`` equates with ASCII ones (U+0130, U+0131, U+017F,
-#: U+212A) folded first; a page with none of them skips the per-line search (it is the
-#: costliest rule, and pages almost never contain such text)
-INJECTION_WORDS = (
-    "ignore",
-    "disregard",
-    "forget",
-    "override",
-    "you are now",
-    "system prompt",
-    "as an ai",
-    "<|im_",
-)
-INJECTION_FOLD = MappingProxyType(
-    str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
-)
-INJECTION_FOLD_CHARS = re.compile("[\u0130\u0131\u017f\u212a]")
 #: a caption regex can only match a line whose tail holds one of these words
 CAPTION_END_WORDS = ("photo", "image", "picture", "credit")
 CAPTION_CREDIT_WORDS = ("REUTERS", "AFP", "EPA", "AP Photo", "Getty Images", "Anadolu", "/")

@@ -7,6 +7,9 @@ tests run first and skip regexes that cannot match: a page has thousands of line
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from summarizer.pipeline.cleaning.patterns import (
@@ -16,7 +19,9 @@ from summarizer.pipeline.cleaning.patterns import (
     CAPTION_END,
     CAPTION_END_WORDS,
     CAPTION_START,
+    CLAUSE_BREAK,
     CLOSERS,
+    CONFUSABLES,
     COPYRIGHT,
     CREDIT,
     CRUMB_SPLIT,
@@ -27,21 +32,27 @@ from summarizer.pipeline.cleaning.patterns import (
     DESK_WORD,
     DIGIT,
     END_MARKER,
-    INJECTION,
-    INJECTION_FOLD,
-    INJECTION_FOLD_CHARS,
-    INJECTION_WORDS,
+    HEAD_CUE,
+    HEAD_FIRST,
+    HEAD_WORD,
+    INJECTION_KEYED,
+    INJECTION_STEM_COMBOS,
+    INJECTION_STEMS,
+    INVISIBLE,
+    LETTER_RUN,
     LONG_FURNITURE_START,
     MONTH_WORDS,
     NAME_PARTICLES,
     NAME_SPLIT,
     NAV_SPLIT,
+    NON_LATIN_LETTER,
     NUMERIC_DATE,
     PHRASES,
     POSTED_BY,
     QUOTE_CHARS,
     QUOTES,
     SOCIAL_TOKENS,
+    TAG_CHARS,
     TOKEN_SPLIT,
     YOU_ARE_HERE,
     ZERO_WIDTH,
@@ -73,12 +84,106 @@ REASON_OF_KIND = MappingProxyType(
 )
 
 
-def may_hold_injection(page: str) -> bool:
-    """Can any line match :data:`INJECTION`?  Almost no page can, and the search is costly."""
-    if INJECTION_FOLD_CHARS.search(page):
-        page = page.translate(INJECTION_FOLD)
-    low = page.lower()
-    return any(w in low for w in INJECTION_WORDS)
+#: letters whose lower case is longer, or that ``(?i)`` equates with ASCII: folded first
+_DOTTED = MappingProxyType(str.maketrans({"\u0130": "I", "\u0131": "i"}))
+
+
+def view(text: str) -> tuple[str, bool]:
+    """``text`` as a model reads it, for judging only, and whether it was disguised.
+
+    Invisible characters go, tag characters become the ASCII they encode, NFKC undoes
+    full-width and styled letters, and Cyrillic or Greek look-alikes inside a Latin word
+    become Latin.  Lengths change, so the view never yields offsets: the judge only
+    decides whole lines.  *Disguised* is true when letters were hidden or swapped that
+    way (an invisible character between two letters, a mixed-script word, a styled
+    letter, a tag character): ordinary text does not do that.
+    """
+    if text.isascii():
+        return text, False
+    disguised = False
+    if TAG_CHARS.search(text):
+        text = TAG_CHARS.sub(lambda m: chr(ord(m.group()) - 0xE0000), text)
+        disguised = True
+    for m in INVISIBLE.finditer(text):
+        if text[m.start() - 1 : m.start()].isalpha() and text[m.end() : m.end() + 1].isalpha():
+            disguised = True
+            break
+    text = INVISIBLE.sub("", text).translate(_DOTTED)
+    if not unicodedata.is_normalized("NFKC", text):
+        styled = any(c.isalpha() and unicodedata.normalize("NFKC", c) != c for c in text)
+        disguised = disguised or styled
+        text = unicodedata.normalize("NFKC", text)
+    if NON_LATIN_LETTER.search(text):
+        folded = LETTER_RUN.sub(_fold_mixed_word, text)
+        disguised = disguised or folded != text
+        text = folded
+    return text, disguised
+
+
+def _fold_mixed_word(m: re.Match[str]) -> str:
+    word = m.group()
+    if NON_LATIN_LETTER.search(word) and any("a" <= c <= "z" or "A" <= c <= "Z" for c in word):
+        return word.translate(CONFUSABLES)
+    return word
+
+
+def clause_heads(text: str) -> list[int]:
+    """Where clauses of ``text`` start: its start, and after a sentence end, a colon, a
+    comma, a bracket, a quote or a dash (white space not skipped)."""
+    return [0, *(m.end() for m in CLAUSE_BREAK.finditer(text))]
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Which cues of :data:`.patterns.INJECTION` a text holds (or may hold)."""
+
+    stems: tuple[str, ...] = INJECTION_STEMS
+    keyed: tuple[tuple[str, re.Pattern[str]], ...] = INJECTION_KEYED
+    combos: tuple[str, ...] = INJECTION_STEM_COMBOS
+    heads: bool = True  # an order opening a clause
+
+    def __bool__(self) -> bool:
+        return bool(self.stems or self.keyed or self.combos or self.heads)
+
+
+ALL_CUES = Cues()
+#: white space other than single spaces: squeezed before the stems are looked up
+_SPACE_RUN = re.compile(r"\s\s|[^\S ]")
+
+
+def find_cues(text: str, within: Cues = ALL_CUES) -> Cues:
+    """The cues of ``within`` that the view ``text`` holds.  A paragraph is searched for
+    all of them, its sentences only for those the paragraph holds: substring tests, a
+    few short regexes behind literal keys, and a set lookup per clause, which give the
+    same answer as the :data:`.patterns.INJECTION` regex (its reference)."""
+    low = text.lower()
+    if _SPACE_RUN.search(low):
+        low = " ".join(low.split())
+    return Cues(
+        tuple(stem for stem in within.stems if stem in low),
+        tuple((key, rx) for key, rx in within.keyed if key in low and rx.search(low)),
+        tuple(c for c in within.combos if c in low),
+        within.heads and _has_head(text),
+    )
+
+
+def _has_head(text: str) -> bool:
+    for pos in clause_heads(text):
+        m = HEAD_WORD.match(text, pos)
+        if m and m[1].lower() in HEAD_FIRST and HEAD_CUE.match(text, pos):
+            return True
+    return False
+
+
+def cued(text: str) -> bool:
+    """Does the view ``text`` hold any cue of :data:`.patterns.INJECTION`?"""
+    return bool(find_cues(text))
+
+
+def may_hold_injection(text: str) -> bool:
+    """Can :mod:`.injection` call anything in ``text`` an injection?  Each of its rules
+    needs a cue of :data:`.patterns.INJECTION` in the view; most paragraphs have none."""
+    return cued(view(text)[0])
 
 
 def unify_quotes(text: str) -> str:
@@ -200,10 +305,9 @@ def _is_credit(text: str) -> bool:
     return (text.startswith("(") and text.endswith(")")) or _namey(m["rest"].strip(" ()"))
 
 
-def classify(text: str, injection_possible: bool = True) -> str | None:
-    """What a line looks like on its own; None for ordinary content."""
-    if injection_possible and INJECTION.search(text):
-        return "injection"
+def classify(text: str) -> str | None:
+    """What a line looks like on its own; None for ordinary content.  (Injections are
+    judged with their paragraph, in :mod:`.injection`.)"""
     s = text.strip().strip(ZERO_WIDTH).strip()
     if len(s) > _MAX_FURNITURE_LEN:
         return None
