@@ -167,7 +167,8 @@ def report(
         answer["area"] = {"raw": area, "evidence": s}
     answer["forces"] = []
     for force, role in forces:
-        s = f"The {force} {'did not take part' if role == 'not_participating' else 'took part'}."
+        verb = {"not_participating": "did not take part", "lead": "led the operation"}
+        s = f"The {force} {verb.get(role, 'took part')}."
         sentences.append(s)
         answer["forces"].append({"name": force, "category": "army", "role": role, "evidence": s})
     answer["outcomes"] = []

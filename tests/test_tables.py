@@ -125,7 +125,7 @@ def synthetic() -> OperationReport:
                 "name": "Northern Army",
                 "category": "army",
                 "role": "lead",
-                "evidence": "The Northern Army and the Border Police",
+                "evidence": "The Northern Army and the Border Police launched Operation",
             },
         ],
         "adversaries": [{"name": "Sand Brigades", "evidence": "militants of the Sand Brigades"}],

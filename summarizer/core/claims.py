@@ -98,7 +98,7 @@ OBJECT_FAMILIES: tuple[frozenset[str], ...] = (
 #: a verb that takes back what its clause says: "denied reports that 30 were killed"
 _DENIALS = _set("deny refute reject dismiss")
 _NEGATIONS = _set("not n't never no none neither nor without")
-_SCALE_WORDS = _set("hundred thousand million billion dozen dozens")
+_SCALE_WORDS = _set("hundred thousand million billion dozen dozens hundreds thousands scores")
 #: dependency relations from a counted noun up to the verb that acts on it
 _ARGUMENT_DEPS = _set("dobj nsubjpass nsubj attr oprd pobj dative appos")
 
@@ -156,7 +156,7 @@ def _number_value(tok: Token) -> float | None:
 def _numbers(doc: Doc) -> list[tuple[Token, float]]:
     out: list[tuple[Token, float]] = []
     for tok in doc:
-        if tok.like_num or tok.pos_ == "NUM":
+        if tok.like_num or tok.pos_ == "NUM" or tok.lower_ in _SCALE_WORDS:
             if tok.ent_type_ == "DATE":
                 continue
             v = _number_value(tok)
@@ -435,7 +435,7 @@ def _judge(
 # --------------------------------------------------------------------------- forces
 
 _PARTICIPATION = _set("participate take join involve engage contribute deploy fight be arrive")
-_LEAD = _set("lead spearhead head command direct")
+_LEAD = _set("lead spearhead head command direct launch begin start initiate")
 
 
 def _mentions(doc: Doc, name: str) -> list[Token]:

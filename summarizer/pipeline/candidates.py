@@ -96,8 +96,8 @@ def tallies(text: str) -> list[Tally]:
     out: list[Tally] = []
     seen: set[tuple[str, str, float, int]] = set()
     for num, value in claims.numbers(doc):
-        if _is_date(num):
-            continue
+        if _is_date(num) or not (num.like_num or num.pos_ == "NUM"):
+            continue  # a date, or a vague "dozens": no figure to propose
         noun = claims.counted(num)
         if noun is num:
             continue  # what it counts is left out ("and three arrested"): not read here
