@@ -4,7 +4,10 @@ per-item failures as values, token/cost budgets and resumable JSONL output.
 Results arrive as they finish, not in input order (``ItemResult.index`` says where
 each came from).  A failed item never ends the run: its error is in the result.
 Only the results already yielded are final; closing the generator (or Ctrl-C) stops
-new work, and a resumed run skips the keys a :class:`JsonlSink` recorded as done.
+new work, and a resumed run skips the items a :class:`JsonlSink` recorded as done.
+With a cache, an answer is claimed before it is asked for
+(:class:`~summarizer.cache.store.Claims`): items with the same cleaned text, and runs
+sharing the cache, ask for it once and read it from the cache after.
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ from typing import Any, Self
 
 from pydantic import BaseModel
 
+from summarizer.cache.store import Claims
 from summarizer.core.results import Extraction
 from summarizer.core.schema import ExtractionMeta
 from summarizer.errors import ConfigError, SummarizerError, Usage
 from summarizer.pipeline.inputs import Article, load_article
-from summarizer.pipeline.summarizer import Source, Summarizer
-from summarizer.settings import EMBEDDED_MODEL_NAME
+from summarizer.pipeline.summarizer import PreparedJob, Source, Summarizer
+from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
 
 if sys.platform != "win32":
     import fcntl
@@ -356,6 +360,10 @@ class _Run:
     schema: type[BaseModel] | None
     skip_keys: Container[str]
     budget: Budget | None
+    #: claims on answers being asked for, shared through the cache (None: no cache)
+    claims: Claims | None = None
+    #: set when the run stops: a worker waiting for another's claim gives up
+    stop: threading.Event = field(default_factory=threading.Event)
 
 
 def _split(item: Item, default: date | None) -> tuple[Source, date | None]:
@@ -416,6 +424,64 @@ def _failed(run: _Run, index: int, article: Article, key: str | None, exc: Excep
     return ItemResult(index, article.source, key, None, None, error)
 
 
+def _recorded(skip_keys: Container[str], key: str, source: str | None) -> bool:
+    """Whether the item is done.  A :class:`JsonlSink` knows which source each answer
+    was recorded for, and an item is done when its own record is there, not merely an
+    answer for its text: a copy under another name (same cleaned text, same key) still
+    gets its record.  Any other container holds keys."""
+    if isinstance(skip_keys, JsonlSink):
+        return (key, source) in skip_keys
+    return key in skip_keys
+
+
+class _Stopped(Exception):
+    """The run stopped while this item waited for another's claim."""
+
+
+#: seconds between looks at a claim someone else holds: from the first to the most
+_POLL = (0.02, 0.5)
+
+
+def _claim(run: _Run, claims: Claims, key: str) -> str:
+    """Wait until the claim on ``key`` is ours (its holder released it, or it lapsed)."""
+    delay = _POLL[0]
+    while (token := claims.acquire(key)) is None:
+        if run.stop.wait(delay):
+            raise _Stopped("the run stopped")
+        delay = min(delay * 2, _POLL[1])
+    return token
+
+
+def _extract(run: _Run, job: PreparedJob) -> Extraction[Any]:
+    """The job's answer, asked for under its claim, so a run sharing the cache (or an
+    item of this run with the same cleaned text) waits for it and then reads it from
+    the cache instead of paying for it again.  A job the input index found has an
+    answer cached: no claim (a fully cached rerun writes nothing)."""
+    claims = run.claims
+    if claims is None or job.from_index:
+        return run.summarizer.extract_prepared(job)
+    token = _claim(run, claims, job.key)
+    try:
+        return run.summarizer.extract_prepared(job)
+    finally:
+        claims.release(job.key, token)
+
+
+async def _aextract(run: _Run, job: PreparedJob) -> Extraction[Any]:
+    """Async :func:`_extract`; cancelling the task ends a wait."""
+    claims = run.claims
+    if claims is None or job.from_index:
+        return await run.summarizer.aextract_prepared(job)
+    delay = _POLL[0]
+    while (token := await asyncio.to_thread(claims.acquire, job.key)) is None:
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, _POLL[1])
+    try:
+        return await run.summarizer.aextract_prepared(job)
+    finally:
+        claims.release(job.key, token)  # one local write: not worth a thread hop
+
+
 def _process(run: _Run, index: int, item: Item) -> ItemResult:
     """One item on a worker thread; every failure becomes a value."""
     prepared = _prepare(run, index, item)
@@ -426,9 +492,9 @@ def _process(run: _Run, index: int, item: Item) -> ItemResult:
     try:
         job = run.summarizer.prepare(article, published=pub, schema=run.schema)
         key = job.key
-        if key in run.skip_keys:
+        if _recorded(run.skip_keys, key, article.source):
             return ItemResult(index, article.source, key, None, None, None, skipped=True)
-        ex = run.summarizer.extract_prepared(job)
+        ex = _extract(run, job)
     except Exception as exc:  # noqa: BLE001 - one bad item must not end the batch
         return _failed(run, index, article, key, exc)
     return _done(run, index, article, key, ex)
@@ -447,9 +513,9 @@ async def _aprocess(run: _Run, sem: asyncio.Semaphore, index: int, item: Item) -
                 run.summarizer.prepare, article, published=pub, schema=run.schema
             )
             key = job.key
-            if key in run.skip_keys:
+            if _recorded(run.skip_keys, key, article.source):
                 return ItemResult(index, article.source, key, None, None, None, skipped=True)
-            ex = await run.summarizer.aextract_prepared(job)
+            ex = await _aextract(run, job)
         except Exception as exc:  # noqa: BLE001 - CancelledError is not an Exception
             return _failed(run, index, article, key, exc)
         return _done(run, index, article, key, ex)
@@ -471,7 +537,9 @@ def _start(
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
     if budget is not None:
         budget.check(summarizer.model_name)
-    return _Run(summarizer, published, schema, skip_keys, budget)
+    settings = getattr(summarizer, "settings", None)  # stand-ins for tests may have none
+    claims = Claims.for_settings(settings) if isinstance(settings, Settings) else None
+    return _Run(summarizer, published, schema, skip_keys, budget, claims)
 
 
 def summarize_many(
@@ -527,10 +595,13 @@ def _run_threads(
                 yield _cancelled(idx) if future.cancelled() else future.result()
         finished = True
     finally:
+        run.stop.set()  # workers waiting for a claim give up
         for future in pending:
             future.cancel()
         # on close/interrupt do not wait: running requests finish on their own threads
         pool.shutdown(wait=finished, cancel_futures=True)
+        if run.claims is not None:
+            run.claims.close()  # an abandoned request's claim: no one should wait for it
 
 
 def asummarize_many(
@@ -584,6 +655,8 @@ async def _run_tasks(
             task.cancel()
         if pending:
             await asyncio.wait(pending)
+        if run.claims is not None:
+            run.claims.close()
 
 
 # --------------------------------------------------------------------------- output
@@ -594,17 +667,20 @@ class JsonlSink:
     and fsynced per line, under an ``flock`` on the file so two processes writing the
     same output never interleave lines (POSIX; on Windows only threads are serialised).
 
-    An item is never recorded twice, even by two processes sharing the file: under the
-    exclusive lock a writer first reads what others appended since it last looked, and
-    drops any record for a key that already has an ``ok`` line (:meth:`write` returns
-    ``False``).  Deduplicating at write time, not on read, keeps the file itself the
-    answer: one ``ok`` line per item, whoever reads it.  Two runs may still both *work*
-    on an item they started at the same moment; the shared response cache makes the
-    later one free when the first has finished.  Passed as ``skip_keys`` (``key in
-    sink``) the file is re-read before each item, so concurrent runs skip what the other
-    has already finished.  ``error`` lines are attempts, not results: a rerun retries the
-    item and its ``ok`` line is then the result.  A line torn by a killed writer is
-    ignored, and the next write starts on a fresh line.
+    An item is its key (the answer) *and* its source: two files whose cleaned text is
+    the same share a key, and each gets its own line.  An item is never recorded twice,
+    even by two processes sharing the file: under the exclusive lock a writer first
+    reads what others appended since it last looked, and drops any record for an item
+    that already has an ``ok`` line (:meth:`write` returns ``False``).  Deduplicating at
+    write time, not on read, keeps the file itself the answer: one ``ok`` line per
+    item, whoever reads it.  Two runs do not both ask for an item they start at the
+    same moment: the runner claims each answer in the shared cache before asking
+    (:class:`~summarizer.cache.store.Claims`), and the later run reads it from the
+    cache.  Passed as ``skip_keys`` the file is re-read before each item (``(key,
+    source) in sink``), so concurrent runs skip what the other has already finished.
+    ``error`` lines are attempts, not results: a rerun retries the item and its ``ok``
+    line is then the result.  A line torn by a killed writer is ignored, and the next
+    write starts on a fresh line.
     """
 
     def __init__(self, path: Path) -> None:
@@ -612,6 +688,7 @@ class JsonlSink:
         self._lock = threading.Lock()
         self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
         self._done: set[str] = set()
+        self._done_items: set[tuple[str, str | None]] = set()  # (key, source)
         self._read_to = 0  # bytes of complete lines already parsed into _done
 
     def _open_fd(self) -> int:
@@ -625,6 +702,7 @@ class JsonlSink:
         size = os.fstat(fd).st_size
         if size < self._read_to:  # truncated under us: start over
             self._done.clear()
+            self._done_items.clear()
             self._read_to = 0
         pos, tail = self._read_to, b""
         while pos < size:
@@ -643,9 +721,10 @@ class JsonlSink:
         except ValueError:
             return  # a line cut short by a killed writer
         if isinstance(record, dict) and record.get("status") == "ok":
-            key = record.get("key")
-            if isinstance(key, str):
+            key, source = record.get("key"), record.get("source")
+            if isinstance(key, str) and (source is None or isinstance(source, str)):
                 self._done.add(key)
+                self._done_items.add((key, source))
 
     def done_keys(self) -> set[str]:
         """Keys of items already written as ``ok``; torn or foreign lines are ignored."""
@@ -656,23 +735,24 @@ class JsonlSink:
             return set(self._done)
 
     def __contains__(self, key: object) -> bool:
-        """Whether ``key`` has an ``ok`` line now (re-reads what others appended)."""
+        """Whether ``key`` (an answer's key, or a ``(key, source)`` item) has an ``ok``
+        line now (re-reads what others appended)."""
         with self._lock:
             fd = self._open_fd()
             with _flocked(fd, shared=True):
                 self._catch_up(fd)
-            return key in self._done
+            return key in (self._done_items if isinstance(key, tuple) else self._done)
 
     def write(self, result: ItemResult) -> bool:
         """Append one record, durable when this returns ``True``; ``False`` when the
-        item already has an ``ok`` line (written by another writer) and nothing was
-        written."""
+        item (its key and source) already has an ``ok`` line, written by another writer
+        or for the same source earlier, and nothing was written."""
         line = json.dumps(result.to_record(), ensure_ascii=False).encode("utf-8") + b"\n"
         with self._lock:
             fd = self._open_fd()
             with _flocked(fd, shared=False):
                 self._catch_up(fd)
-                if result.key is not None and result.key in self._done:
+                if result.key is not None and (result.key, result.source) in self._done_items:
                     return False
                 size = os.fstat(fd).st_size
                 if size and os.pread(fd, 1, size - 1) != b"\n":

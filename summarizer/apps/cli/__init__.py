@@ -3,7 +3,9 @@
 Exit codes: 0 every item succeeded, 1 some item failed (each failure is still
 written as an error record), 2 usage error, 3 a ``--max-tokens-total`` /
 ``--max-cost`` budget stopped the run (the items not started are recorded as
-``skipped`` with error kind ``budget``), 130 interrupted (Ctrl-C: items finished so far
+``skipped`` with error kind ``budget``), 74 the output (or stdin) cannot be written
+(read: a missing or read-only destination, a full disk, a closed stream; checked before
+any request where it can be), 130 interrupted (Ctrl-C: items finished so far
 are kept; with ``--out FILE.jsonl`` a rerun does only the rest).  Results go to stdout
 (or ``--out``); a one-line run summary goes to stderr, the progress bar too but only
 when stderr is a terminal.
@@ -36,7 +38,7 @@ from summarizer.apps.cli import (
     summarize,
 )
 from summarizer.apps.cli.batch import EXIT_BATCH_PENDING
-from summarizer.apps.cli.common import EXIT_INTERRUPTED, expand_inputs
+from summarizer.apps.cli.common import EXIT_INTERRUPTED, EXIT_IO, expand_inputs
 
 __all__ = ["EXIT_BATCH_PENDING", "EXIT_INTERRUPTED", "app", "expand_inputs", "main"]
 
@@ -224,12 +226,13 @@ def main() -> None:
     try:
         app()
     except SystemExit as exc:
-        if exc.code != EXIT_INTERRUPTED:
+        if exc.code not in (EXIT_INTERRUPTED, EXIT_IO):
             raise
-        # Ctrl-C: finished items are written and the output is closed.  Requests still in
-        # flight hold pool threads that the interpreter would join before exiting, for
-        # up to the request timeout (minutes on the embedded model): leave at once.
+        # Ctrl-C or a write error: finished items are written (or the write failed) and
+        # the output is closed.  Requests still in flight hold pool threads that the
+        # interpreter would join before exiting, for up to the request timeout (minutes
+        # on the embedded model): leave at once.
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
-        os._exit(EXIT_INTERRUPTED)
+        os._exit(int(exc.code))

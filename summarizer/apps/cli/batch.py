@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from summarizer.apps.cli.common import (
+    EXIT_IO,
     fail,
     input_sources,
     interruptible,
+    io_reason,
     load_settings,
     parse_date,
     read_items,
@@ -81,6 +84,23 @@ def _load_batch(job: str, cache_dir: Path | None) -> Any:
         fail(exc, 2)
 
 
+def _open_sink(out: Path | None) -> Any:
+    """The JSONL file ``--out`` names, opened now (a directory or an unwritable place
+    fails before any answer is collected); ``None`` for stdout, which must be open."""
+    from summarizer.runs.many import JsonlSink
+
+    if out is None:
+        if sys.stdout is None:
+            fail("cannot write stdout: it is closed (give --out FILE)", EXIT_IO)
+        return None
+    if out.is_dir():
+        fail(f"--out {out} is a directory; give a file name", EXIT_IO)
+    try:
+        return JsonlSink(out)
+    except OSError as exc:
+        fail(f"cannot write {out}: {io_reason(exc)}", EXIT_IO)
+
+
 @app.command("status")
 def batch_status(
     job: Annotated[str, typer.Argument(help="The job's manifest file, or its batch id.")],
@@ -124,31 +144,39 @@ def batch_collect(
     """Validate, ground and cache the batch's answers; write one JSONL record per item.
 
     Records have the shape of ``summarize -f jsonl``.  Exit codes: 0 all good, 1 some
-    items failed, 2 usage error, 4 the batch is not finished yet.
+    items failed, 2 usage error, 4 the batch is not finished yet, 74 the output cannot
+    be written (checked before any answer is collected).
     """
     from summarizer.errors import SummarizerError
     from summarizer.runs import provider_batch as pb
-    from summarizer.runs.many import DEFAULT_PRICES, JsonlSink, Tally, load_prices, price_for
+    from summarizer.runs.many import DEFAULT_PRICES, Tally, load_prices, price_for
 
     loaded, settings = _load_batch(job, cache_dir)
+    sink = _open_sink(out)
     try:
         table = pb.batch_prices({**DEFAULT_PRICES, **(load_prices(prices) if prices else {})})
         results = pb.collect(loaded, settings, reask_live=reask_live, lenient=lenient)
     except pb.BatchNotReady as exc:
+        if sink is not None:
+            sink.close()
         typer.echo(f"not finished: {exc}", err=True)
         raise typer.Exit(EXIT_BATCH_PENDING) from None
     except SummarizerError as exc:
+        if sink is not None:
+            sink.close()
         fail(exc, 2 if exc.kind == "config" else 1)
     price = price_for(loaded.model, table)
     tally = Tally({loaded.model: price} if price is not None else {}, model=loaded.model)
-    sink = JsonlSink(out) if out is not None else None
-    with interruptible("collected items", sink.close if sink is not None else None):
-        for result in results:
-            tally.add(result)
-            if sink is not None:
-                sink.write(result)
-            else:
-                typer.echo(json.dumps(result.to_record(), ensure_ascii=False))
+    try:
+        with interruptible("collected items", sink.close if sink is not None else None):
+            for result in results:
+                tally.add(result)
+                if sink is not None:
+                    sink.write(result)
+                else:
+                    typer.echo(json.dumps(result.to_record(), ensure_ascii=False))
+    except OSError as exc:
+        fail(f"cannot write {out or 'stdout'}: {io_reason(exc)}", EXIT_IO)
     t = tally.totals()
     typer.echo(run_summary(t, loaded.model) + " (batch price)", err=True)
     if t.failed:

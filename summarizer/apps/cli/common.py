@@ -1,10 +1,15 @@
-"""What the commands share: reading inputs and settings, usage errors, the run summary
-line, and ending a run on Ctrl-C."""
+"""What the commands share: reading inputs and settings, usage and I/O errors, the run
+summary line, and ending a run on Ctrl-C.
+
+Exit codes of their own here: :data:`EXIT_IO` (74, ``EX_IOERR``) when the output (or
+stdin) cannot be written (read), :data:`EXIT_INTERRUPTED` (130) after Ctrl-C; 1 stays
+"some item failed" and 2 "usage error"."""
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import os
 import sys
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -17,6 +22,10 @@ from summarizer.pipeline import inputs
 
 #: exit code after Ctrl-C (128 + SIGINT, as shells report it)
 EXIT_INTERRUPTED = 130
+
+#: exit code when the output cannot be written, or stdin read (``EX_IOERR`` of
+#: sysexits.h): told apart from 1 (an item failed) and 2 (usage), and said in one line
+EXIT_IO = 74
 
 #: file endings picked up when a directory is given
 TEXT_SUFFIXES = set(inputs.TEXT_SUFFIXES)
@@ -61,18 +70,39 @@ def expand_inputs(items: list[str]) -> Iterator[str]:
 
 
 def input_sources(inputs: list[str]) -> list[str]:
-    """The expanded inputs; none at all is a usage error."""
+    """The expanded inputs; none at all is a usage error.  A missing file or a glob
+    matching nothing stays an input (every source gets its record, a failed one) and
+    is named on stderr now: the end-of-run line only counts failures."""
     sources = list(expand_inputs(inputs))
     if not sources:
         raise typer.BadParameter("no input files matched", param_hint="INPUTS")
+    for src in sources:
+        if src != "-" and not os.path.exists(src):
+            what = f"no file matches {src}" if glob.has_magic(src) else f"no such file: {src}"
+            typer.echo(f"error: {what} (recorded as a failed item)", err=True)
     return sources
 
 
 def read_items(sources: list[str]) -> list[Any]:
     """Paths as paths; stdin goes in as bytes, so a binary, non-UTF-8 or too long
     stream fails as its own item.  Stdin is read up to the input limit plus one byte
-    (:func:`~summarizer.pipeline.inputs.read_limited`), never to its end."""
-    return [inputs.read_limited(sys.stdin.buffer) if src == "-" else Path(src) for src in sources]
+    (:func:`~summarizer.pipeline.inputs.read_limited`), never to its end.  A closed or
+    unreadable stdin ends the command with :data:`EXIT_IO` before any request."""
+    return [_read_stdin() if src == "-" else Path(src) for src in sources]
+
+
+def _read_stdin() -> bytes:
+    if sys.stdin is None:  # started with fd 0 closed (``<&-``)
+        fail("cannot read stdin: it is closed", EXIT_IO)
+    try:
+        return inputs.read_limited(sys.stdin.buffer)
+    except (OSError, ValueError) as exc:  # ValueError: I/O on a closed file
+        fail(f"cannot read stdin: {io_reason(exc)}", EXIT_IO)
+
+
+def io_reason(exc: BaseException) -> str:
+    """An I/O error's reason without its Python dress (``No space left on device``)."""
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
 
 
 def load_settings(**kw: Any) -> Any:

@@ -1,8 +1,20 @@
-"""``summarizer summarize``: many articles in, one report (or error record) each out."""
+"""``summarizer summarize``: many articles in, one report (or error record) each out.
+
+Exit codes: 0 every item succeeded, 1 some item failed (its record says why), 2 usage
+error, 3 a budget stopped the run, 74 (:data:`~summarizer.apps.cli.common.EXIT_IO`)
+the output cannot be written or stdin read, 130 interrupted.  The output is checked
+before any request (a directory, a missing or read-only directory, a closed stdout);
+a file given with ``--out`` (other than resumable JSONL, which is appended to) is
+written beside itself and renamed over at the end, so it is never left truncated.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import secrets
+import stat
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -11,9 +23,11 @@ from typing import Annotated, Any
 import typer
 
 from summarizer.apps.cli.common import (
+    EXIT_IO,
     fail,
     input_sources,
     interruptible,
+    io_reason,
     load_settings,
     parse_date,
     read_items,
@@ -50,7 +64,11 @@ def summarize(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write here; a .jsonl output is appended and resumed."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write here; with -f jsonl appended to and resumed, else replaced at the end.",
+        ),
     ] = None,
     concurrency: Annotated[
         int | None,
@@ -97,9 +115,15 @@ def summarize(
     """Summarize articles into OperationReport JSON, JSONL, markdown, CSV or Parquet.
 
     With ``--format jsonl --out FILE`` each finished item is appended at once, and a
-    rerun skips items already in FILE with the same content and settings.  A budget
-    stops starting new items once reached (items in flight finish and count); the rest
-    are recorded as ``skipped`` and the exit code is 3.
+    rerun skips items already in FILE with the same content and settings.  Other
+    formats replace FILE when the run ends (or is interrupted: with the items finished
+    so far), never truncating it before.  A budget stops starting new items once
+    reached (items in flight finish and count); the rest are recorded as ``skipped``
+    and the exit code is 3.
+
+    Exit codes: 0 all items done, 1 some item failed (its record says why), 2 usage
+    error, 3 budget reached, 74 the output cannot be written or stdin read (one error
+    line; checked before any request where it can be), 130 interrupted.
     """
     from summarizer.runs.many import Tally, price_for, summarize_many
 
@@ -113,24 +137,31 @@ def summarize(
     budget = _budget(summarizer, max_tokens_total, max_cost, run_prices)
     workers = concurrency or (1 if settings.embedded else 4)
     items = read_items(sources)
-    output = _Output(fmt, out, table_name)
+    try:
+        output = _Output(fmt, out, table_name, len(sources))
+    except OutputError as exc:
+        summarizer.close()
+        fail(exc, EXIT_IO)
     tally = Tally(run_prices, model=model_name)
     budget_skips = 0
-    with interruptible("finished items", output.close):
-        with summarizer, ProgressBar(len(items)) as advance:
-            for result in summarize_many(
-                items,
-                summarizer=summarizer,
-                concurrency=workers,
-                published=pub,
-                skip_keys=output.skip_keys,
-                budget=budget,
-            ):
-                tally.add(result)
-                budget_skips += _budget_skipped(result)
-                output.write(result, sources[result.index])
-                advance(result)
-        output.finish()
+    try:
+        with interruptible("finished items", output.close):
+            with summarizer, ProgressBar(len(items)) as advance:
+                for result in summarize_many(
+                    items,
+                    summarizer=summarizer,
+                    concurrency=workers,
+                    published=pub,
+                    skip_keys=output.skip_keys,
+                    budget=budget,
+                ):
+                    tally.add(result)
+                    budget_skips += _budget_skipped(result)
+                    output.write(result, sources[result.index])
+                    advance(result)
+            output.finish()
+    except OutputError as exc:
+        fail(exc, EXIT_IO)
     _end(tally.totals(), model_name, budget, budget_skips)
 
 
@@ -229,33 +260,108 @@ def _budget_note(budget: Any, skipped: int) -> str:
 # --------------------------------------------------------------------------- output
 
 
+class OutputError(Exception):
+    """The output cannot be written; the message is the one line the user sees."""
+
+
+#: paths that name an open descriptor, not a file to replace: written in place
+_DESCRIPTOR_DIRS = ("/dev/", "/proc/")
+
+
+def _destination(out: Path) -> Path | None:
+    """The regular file ``--out`` makes or replaces (through a symlink: its target), or
+    ``None`` for a device, FIFO or descriptor path, which is written in place.  A
+    directory, a missing or non-directory parent, an unwritable file: :class:`OutputError`
+    before any request."""
+    try:
+        st: os.stat_result | None = os.stat(out)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {io_reason(exc)}") from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"--out {out} is a directory; give a file name")
+    if str(out).startswith(_DESCRIPTOR_DIRS) or (st is not None and not stat.S_ISREG(st.st_mode)):
+        return None
+    target = Path(os.path.realpath(out))
+    if st is not None and not os.access(target, os.W_OK):
+        raise OutputError(f"cannot write {out}: permission denied")
+    if not target.parent.is_dir():
+        what = "is not a directory" if target.parent.exists() else "does not exist"
+        raise OutputError(f"cannot write {out}: the directory {target.parent} {what}")
+    return target
+
+
+def _temp_beside(target: Path) -> Path:
+    """A new empty file in ``target``'s directory, to write into and rename over
+    ``target`` at the end: made now, so a directory we cannot write to fails before any
+    request.  It gets the mode a plain ``open`` would give (umask), or the mode of the
+    file it will replace."""
+    for _ in range(100):
+        temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write {target}: the directory {target.parent}: {io_reason(exc)}"
+            ) from None
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))
+        return temp
+    raise OutputError(f"cannot write {target}: no free temporary name beside it")
+
+
 class _Output:
     """Where a run's results go.
 
     ``--format jsonl --out FILE``: appended to FILE as each item finishes, and FILE is
     what a rerun skips.  JSONL and markdown otherwise: streamed to stdout or ``--out``.
     JSON, CSV and Parquet: collected, then written in input order by :meth:`finish`.
+    Any other ``--out FILE`` is written to a temporary file beside it and renamed over
+    FILE by :meth:`finish`, so FILE is the previous one until the run is over.  Every
+    write error is an :class:`OutputError`.
     """
 
-    def __init__(self, fmt: Format, out: Path | None, table: Table | None) -> None:
+    def __init__(self, fmt: Format, out: Path | None, table: Table | None, total: int) -> None:
         from summarizer.runs.many import JsonlSink
 
         self.fmt = fmt
         self.out = out
         self.table = table
+        self.total = total
         self.tabular = fmt in (Format.csv, Format.parquet)
-        resumable = out is not None and fmt is Format.jsonl
-        self.sink = JsonlSink(out) if resumable and out is not None else None
-        self.stream: Any = (
-            None
-            if self.sink is not None or fmt is Format.parquet
-            else (
-                out.open("w", encoding="utf-8", newline="" if self.tabular else None)
-                if out
-                else sys.stdout
-            )
-        )
+        self.sink: Any = None
+        self.stream: Any = None
+        self.target: Path | None = None  # the file the temporary one replaces
+        self.temp: Path | None = None
+        self.state = "open"  # then "done" (finished) or "failed" (a write error)
         self.records: list[tuple[int, dict[str, Any]]] = []
+        self.name = str(out) if out is not None else "stdout"
+        if out is None:
+            if sys.stdout is None:  # started with fd 1 closed (``>&-``)
+                raise OutputError("cannot write stdout: it is closed (give --out FILE)")
+            self.stream = sys.stdout
+            return
+        self.target = _destination(out)
+        try:
+            if self.target is not None and fmt is Format.jsonl:
+                self.sink = JsonlSink(out)
+            elif self.target is not None:
+                self.temp = _temp_beside(self.target)
+                if fmt is not Format.parquet:
+                    self.stream = self.temp.open("w", encoding="utf-8", newline=self._newline)
+            elif fmt is not Format.parquet:
+                self.stream = out.open("w", encoding="utf-8", newline=self._newline)
+        except OSError as exc:
+            self._discard()
+            raise OutputError(f"cannot write {out}: {io_reason(exc)}") from None
+
+    @property
+    def _newline(self) -> str | None:
+        return "" if self.tabular else None
 
     @property
     def skip_keys(self) -> Any:
@@ -263,38 +369,81 @@ class _Output:
         # other has finished since (and JsonlSink never records an item twice)
         return self.sink if self.sink is not None else frozenset()
 
+    @contextlib.contextmanager
+    def _writing(self) -> Any:
+        """OS errors of a write as :class:`OutputError`; the output is then failed."""
+        try:
+            yield
+        except OSError as exc:
+            self.state = "failed"
+            raise OutputError(f"cannot write {self.name}: {io_reason(exc)}") from None
+
     def write(self, result: Any, source: str) -> None:
         record = result.to_record()
         record["source"] = source
-        if self.sink is not None:
-            # items already in the file are not written again; budget skips are,
-            # so the file says what was never attempted (a rerun still does them)
-            if not result.skipped or _budget_skipped(result):
-                self.sink.write(result)
-        elif self.fmt is Format.jsonl:
-            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-            self.stream.flush()
-        elif self.fmt is Format.markdown:
-            self.stream.write(_markdown(record) + "\n")
-            self.stream.flush()
-        else:
-            self.records.append((result.index, record))
+        with self._writing():
+            if self.sink is not None:
+                # items already in the file are not written again; budget skips are,
+                # so the file says what was never attempted (a rerun still does them)
+                if not result.skipped or _budget_skipped(result):
+                    self.sink.write(result)
+            elif self.fmt is Format.jsonl:
+                self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+                self.stream.flush()
+            elif self.fmt is Format.markdown:
+                self.stream.write(_markdown(record) + "\n")
+                self.stream.flush()
+            else:
+                self.records.append((result.index, record))
 
     def finish(self) -> None:
-        """Write what was collected: one JSON document, or one table."""
+        """Write what was collected (one JSON document, or one table), then put the
+        file in place.  Called once the run is over, or by :meth:`close` after an
+        interrupt, with the items finished by then."""
+        if self.state != "open":
+            return
+        self.state = "finishing"
         ordered = [r for _, r in sorted(self.records, key=lambda x: x[0])]
-        if self.fmt is Format.json:
-            single = len(ordered) == 1 and ordered[0]["status"] == "ok"
-            payload: Any = ordered[0]["report"] if single else ordered
-            self.stream.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-        elif self.tabular:
-            _write_table(ordered, self.fmt, self.table, self.stream, self.out)
+        with self._writing():
+            if self.fmt is Format.json:
+                single = self.total == 1 and len(ordered) == 1 and ordered[0]["status"] == "ok"
+                payload: Any = ordered[0]["report"] if single else ordered
+                self.stream.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+            elif self.tabular:
+                path = self.temp or self.out
+                _write_table(ordered, self.fmt, self.table, self.stream, path)
+            if self.stream is not None:
+                self.stream.flush()
+            if self.temp is not None and self.target is not None:
+                if self.stream is not None:
+                    os.fsync(self.stream.fileno())
+                    self.stream.close()
+                os.replace(self.temp, self.target)
+                self.temp = None
+        self.state = "done"
 
     def close(self) -> None:
+        """Always called last.  Interrupted before :meth:`finish`: the finished items
+        are written (what the interrupt message says); a failed write leaves FILE as
+        it was.  The temporary file never stays."""
         if self.sink is not None:
             self.sink.close()
-        elif self.out and self.stream is not None:
-            self.stream.close()
+            return
+        if self.state == "open":
+            try:
+                self.finish()
+            except OutputError as exc:
+                typer.echo(f"error: {exc}", err=True)
+        self._discard()
+
+    def _discard(self) -> None:
+        if self.out is not None and self.stream is not None:
+            with contextlib.suppress(OSError):
+                self.stream.close()
+        if self.temp is not None:
+            with contextlib.suppress(OSError):
+                self.temp.unlink()
+            self.temp = None
 
 
 def _write_table(
