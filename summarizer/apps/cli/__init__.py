@@ -233,6 +233,6 @@ def main() -> None:
         # interpreter would join before exiting, for up to the request timeout (minutes
         # on the embedded model): leave at once.
         for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, AttributeError):  # None if closed
                 stream.flush()
         os._exit(int(exc.code))
