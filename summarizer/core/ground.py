@@ -208,6 +208,16 @@ def _fuzzy(nq: str, nt: NormalizedText) -> Alignment:
     return Alignment(s, e, "fuzzy", round(score, 3))
 
 
+def _fuzzy_holds(nq: str, nspan: str) -> bool:
+    """The fuzzy rule applied to a stored span alone (a few hundred characters, not the
+    page): enough of the quote aligns in order, the span is not stretched, no figure
+    changed."""
+    if not nq or len(nspan) > FUZZY_MAX_STRETCH * len(nq):
+        return False
+    matched = sum(size for _, _, size in _matching_blocks(nspan, nq))
+    return matched / len(nq) >= FUZZY_THRESHOLD and _numbers_kept(nq, nspan)
+
+
 # The two functions below compute exactly what ``difflib.SequenceMatcher(None, a, b,
 # autojunk=False)`` computes (``find_longest_match`` and the blocks of
 # ``get_matching_blocks``), with ``str.find`` doing the scanning in C instead of a
@@ -378,6 +388,10 @@ class AlignmentMemo:
             return self.text[start:end] == _strip_quote(quote) or self.text[start:end] == quote
         if status == "normalized":
             return normalize(self.text[start:end]).text == normalize(_strip_quote(quote)).text
+        if status == "fuzzy":
+            return _fuzzy_holds(
+                normalize(_strip_quote(quote)).text, normalize(self.text[start:end]).text
+            )
         return status == "not_found"
 
 
