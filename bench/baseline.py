@@ -1,30 +1,24 @@
-"""The library against a plain instructor loop: same articles, server, model and schema.
+"""The library against the plain instructor loop: same articles, server and model.
 
     python bench/baseline.py [--limit N] [--order baseline-first|summarizer-first] [--own-server]
 
-Each example article (``examples/articles``, publication dates from
-``examples/manifest.json``; ``--limit N`` takes the first N, default all 7) goes
-through:
+The per-article view of ``bench/quality.py``'s instructor column on the seven example
+pages (``examples/articles``, publication dates from ``examples/manifest.json``;
+``--limit N`` takes the first N).  Each article goes through:
 
-* **baseline**, what one would write without this library:
-  ``instructor.from_openai(OpenAI(base_url=server), mode=JSON_SCHEMA)``, the raw page
-  text (no cleaning), a one-line prompt ("Extract an OperationReport from this
-  article", the publication date, the text), ``response_model=OperationReport`` (the
-  same class, so the same request JSON Schema the library sends), the same
-  temperature, seed and max_tokens, and ``max_retries`` equal to the library's re-ask
-  budget.  The one adaptation is the library's own wire fix for llama.cpp servers
-  (``response_format`` ``json_schema`` -> ``json_object`` + ``schema``; llama-cpp-python
-  answers HTTP 500 to the former), or the baseline would not run at all.  Its re-asks
-  see only Pydantic's structural errors: nothing grounds its quotes while it runs.
+* **baseline**, what one writes without this library (:mod:`peers.instructor_peer`):
+  a Pydantic model of the facts with field descriptions, ``instructor.from_openai``
+  with instructor's default mode (TOOLS: llama-cpp-python turns the forced tool's
+  parameters into a grammar), a two-line system prompt and the raw page, the library's
+  temperature, seed and max_tokens, instructor's default retries.  Its answer is mapped
+  onto ``OperationReport`` fields for scoring; it has no quotes, so no grounded share.
+  (Until issue #14 the baseline sent the library's request schema with a one-line
+  instruction, which no user writes, and scored 0.000.)
 * **summarizer**, ``Summarizer.extract`` with a fresh response cache.
 
 Both talk to the SAME server process, one after the other (``--order``), each as its
-own batch, so each gets its own prefix reuse.  For a fair score the baseline's final
-answer goes through the library's lenient path afterwards (what ``Summarizer`` does
-after its last attempt: lenient ``GroundingContext`` against the text
-the model read, here the raw page, then ``resolve_report``): quotes are located and
-marked, nothing is dropped, nothing is re-asked.  A baseline call that raises (no
-valid answer within its retries) scores as a missing report, as a library failure does.
+own batch, so each gets its own prefix reuse.  A baseline call that raises (no valid
+answer within its retries) scores as a missing report, as a library failure does.
 
 Prints per article and in total: prompt tokens, completion tokens (every attempt),
 wall seconds, F1 over the list fields (``summarizer.evaluate`` against
@@ -44,6 +38,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -51,26 +46,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from peers.instructor_peer import InstructorPeer, PeerSettings, to_operation_report
+
 from summarizer import Settings, Summarizer, evaluate
-from summarizer.core.ground import GroundingContext
-from summarizer.core.schema import OperationReport, grounded_share
+from summarizer.core.schema import OperationReport
 from summarizer.llm import local
-from summarizer.llm import transport as extract
-from summarizer.pipeline.resolve import resolve_report
 from summarizer.settings import EMBEDDED_MODEL_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-BASELINE_PROMPT = "Extract an OperationReport from this article (published {published}).\n\n{text}"
-
-
-@dataclass
-class Usage:
-    """Tokens of every HTTP response the baseline got (re-asks included)."""
-
-    requests: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
 
 
 @dataclass
@@ -87,88 +73,43 @@ class Row:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def lenient_report(content: str, text: str, published: date) -> OperationReport:
-    """The library's lenient path after the last attempt, against the raw page."""
-    ctx = GroundingContext(text, published, False, None)
-    report = OperationReport.model_validate_json(content, context=ctx)
-    resolve_report(report, ctx)
-    return report
-
-
 class Baseline:
-    """A plain instructor client over the same server; counts tokens per article."""
+    """The plain instructor loop (:class:`peers.instructor_peer.InstructorPeer`) over the
+    same server, with a response cache of its own in ``cache_dir``."""
 
-    def __init__(self, base_url: str, settings: Settings, model: str) -> None:
-        import instructor
-        import openai
-
-        self.settings = settings
+    def __init__(self, base_url: str, settings: Settings, model: str, cache_dir: Path) -> None:
         self.model = model
-        self.usage = Usage()
-        client = openai.OpenAI(
-            base_url=base_url,
-            api_key=settings.api_key_value(),
-            timeout=settings.timeout,
-            max_retries=0,
+        self.base_url = base_url
+        self.peer = InstructorPeer(
+            base_url,
+            PeerSettings(model, settings.temperature, settings.max_tokens, settings.seed),
+            cache_dir,
+            model,
         )
-        raw_create = client.chat.completions.create
-        kind = settings.resolved_endpoint_kind
-
-        def create(*args: Any, **kwargs: Any) -> Any:
-            response = raw_create(*args, **extract._adapt_request(kind, kwargs))
-            self.usage.requests += 1
-            if response.usage is not None:
-                self.usage.prompt_tokens += response.usage.prompt_tokens
-                self.usage.completion_tokens += response.usage.completion_tokens
-            return response
-
-        # instructor.from_openai takes client.chat.completions.create: hand it the adapter
-        setattr(client.chat.completions, "create", create)  # noqa: B010
-        self.openai = client
-        self.client = instructor.from_openai(client, mode=instructor.Mode.JSON_SCHEMA)
 
     def warm_up(self) -> None:
-        """Page the weights in before anything is timed."""
-        self.openai.chat.completions.create(
+        """Page the weights in before anything is timed (not through the cache)."""
+        import openai
+
+        openai.OpenAI(base_url=self.base_url, api_key="not-needed").chat.completions.create(
             model=self.model, messages=[{"role": "user", "content": "Say OK."}], max_tokens=1
         )
 
     def run(self, path: Path, published: date) -> tuple[Row, OperationReport | None]:
         text = path.read_text(encoding="utf-8")  # the raw page: no cleaning
-        prompt = BASELINE_PROMPT.format(published=published.isoformat(), text=text)
-        s = self.settings
-        self.usage = Usage()
-        report: OperationReport | None = None
-        error: str | None = None
-        t = time.perf_counter()
-        try:
-            _, completion = self.client.chat.completions.create_with_completion(
-                model=self.model,
-                messages=[{"role": "user", "content": prompt}],
-                response_model=OperationReport,
-                max_retries=s.max_reasks,
-                temperature=s.temperature,
-                seed=s.seed,
-                max_tokens=s.max_tokens,
-            )
-            content = completion.choices[0].message.content
-        except Exception as exc:  # noqa: BLE001 - a failed article is a figure, not a crash
-            content, error = None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-        wall = time.perf_counter() - t
-        if content is not None:
-            try:
-                report = lenient_report(content, text, published)
-            except ValueError as exc:
-                error = f"lenient validation failed: {str(exc).splitlines()[0][:160]}"
-        u = self.usage
+        result = self.peer.report(text, published)
+        report = to_operation_report(result.value) if result.value is not None else None
+        error = result.error
+        if error is None and report is None:
+            error = "the answer is not a valid OperationReport"
         row = Row(
             article=path.stem,
             ok=report is not None,
-            prompt_tokens=u.prompt_tokens,
-            completion_tokens=u.completion_tokens,
-            requests=u.requests,
-            wall_s=round(wall, 2),
-            grounded_share=grounded_share(report) if report is not None else None,
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=result.completion_tokens,
+            requests=result.requests,
+            wall_s=round(result.seconds, 2),
+            grounded_share=None,  # no quotes to ground
             error=error,
         )
         return row, report
@@ -337,7 +278,7 @@ def main() -> None:
         url = s._endpoint()  # starts (or finds) the one server both sides use
         startup = time.perf_counter() - t0
         print(f"server {url} ready in {startup:.1f} s", flush=True)
-        baseline = Baseline(url, settings, s.model_name)
+        baseline = Baseline(url, settings, s.model_name, cache / "bench-quality")
         baseline.warm_up()
 
         def run_baseline() -> None:
@@ -357,6 +298,7 @@ def main() -> None:
         order = [run_baseline, run_summarizer]
         for step in order if args.order == "baseline-first" else order[::-1]:
             step()
+        baseline.peer.close()
 
     base_total = totals(base_rows, score(base_rows, base_reports, golds))
     lib_total = totals(lib_rows, score(lib_rows, lib_reports, golds))
@@ -383,7 +325,7 @@ def main() -> None:
             "max_tokens": settings.max_tokens,
             "max_reasks": settings.max_reasks,
         },
-        "baseline_prompt": BASELINE_PROMPT,
+        "baseline": baseline.peer.record(),
         "totals": {"baseline": base_total, "summarizer": lib_total},
         "ratios_summarizer_over_baseline": ratio,
         "rows": {

@@ -29,7 +29,7 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.apps.cli import app
-from summarizer.cache.store import Claims
+from summarizer.cache.claims import Claims
 from summarizer.pipeline.summarizer import Summarizer
 from summarizer.runs.many import JsonlSink, summarize_many
 from summarizer.settings import Settings

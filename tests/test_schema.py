@@ -240,9 +240,7 @@ def test_supported_values_pass() -> None:
     data = _report(
         operation_name="Red Valley",
         operation_evidence="second phase of Operation Red Valley",
-        forces=[
-                _force("The Peshmerga", "The Peshmerga did not take part.", "not_participating")
-            ],
+        forces=[_force("The Peshmerga", "The Peshmerga did not take part.", "not_participating")],
         country={"name": "Iraq", "evidence": "Iraqi forces launched"},
     )
     r = OperationReport.model_validate(data, context=GroundingContext(ARTICLE))

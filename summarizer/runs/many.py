@@ -30,7 +30,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel
 
-from summarizer.cache.store import Claims
+from summarizer.cache.claims import Claims
 from summarizer.core.results import Extraction
 from summarizer.core.schema import ExtractionMeta
 from summarizer.errors import ConfigError, SummarizerError, Usage
