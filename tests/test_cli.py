@@ -61,7 +61,8 @@ def test_jsonl_keeps_going_and_records_failures(env: Any, cassette: Any, tmp_pat
             "--out",
             str(out),
         )
-    assert r.exit_code == 1
+    assert r.exit_code == 2  # an input named no file: a usage error, after every record
+    assert "first failure: " in r.stderr and ": input: " in r.stderr
     lines = {Path(x["source"]).name: x for x in map(json.loads, out.read_text().splitlines())}
     assert {k: v["status"] for k, v in lines.items()} == {
         "empty.txt": "error",

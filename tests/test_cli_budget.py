@@ -212,7 +212,7 @@ def test_summary_counts_tokens_and_prices_a_snapshot_name(
     out = tmp_path / "out.jsonl"
     missing = tmp_path / "missing.txt"
     r = run(str(articles[0]), str(articles[1]), str(missing), "-f", "jsonl", "-o", str(out))
-    assert r.exit_code == 1  # the missing file failed; no budget involved
+    assert r.exit_code == 2  # the missing file is a usage error; no budget involved
     oks = [x for x in _records(out) if x["status"] == "ok"]
     assert len(oks) == 2
     prompt = sum(_usage(x)["prompt_tokens"] for x in oks)

@@ -228,7 +228,7 @@ def test_missing_file_and_empty_glob_are_named_on_stderr(
     missing = tmp_path / "nope.txt"
     dead_glob = str(tmp_path / "none-*.txt")
     r = run(str(ARTICLE), str(missing), dead_glob, "-f", "jsonl")
-    assert r.exit_code == 1, r.output
+    assert r.exit_code == 2, r.output  # a usage error, once every source has its record
     # every source keeps its record on stdout
     recs = {rec["source"]: rec for rec in map(json.loads, r.stdout.splitlines())}
     assert recs[str(missing)]["status"] == recs[dead_glob]["status"] == "error"
@@ -236,6 +236,9 @@ def test_missing_file_and_empty_glob_are_named_on_stderr(
     # and the terminal names them
     assert f"no such file: {missing}" in r.stderr
     assert f"no file matches {dead_glob}" in r.stderr
+    # the end-of-run line names the first failure: where, what kind, what happened
+    first = r.stderr.splitlines()[-1].split("; first failure: ")[1]
+    assert first.split(": input: ")[0] in (str(missing), dead_glob)
 
 
 # --------------------------------------------------------------------------- batch collect

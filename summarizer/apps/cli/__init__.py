@@ -1,7 +1,8 @@
 """``summarizer`` command line: the Typer app, one module per command (group).
 
 Exit codes: 0 every item succeeded, 1 some item failed (each failure is still
-written as an error record), 2 usage error, 3 a ``--max-tokens-total`` /
+written as an error record), 2 usage error (an input that names no file too, after
+every source is recorded), 3 a ``--max-tokens-total`` /
 ``--max-cost`` budget stopped the run (the items not started are recorded as
 ``skipped`` with error kind ``budget``), 74 the output (or stdin) cannot be written
 (read: a missing or read-only destination, a full disk, a closed stream; checked before

@@ -71,16 +71,22 @@ def expand_inputs(items: list[str]) -> Iterator[str]:
 
 def input_sources(inputs: list[str]) -> list[str]:
     """The expanded inputs; none at all is a usage error.  A missing file or a glob
-    matching nothing stays an input (every source gets its record, a failed one) and
-    is named on stderr now: the end-of-run line only counts failures."""
+    matching nothing stays an input (every source gets its record, a failed one), is
+    named on stderr now, and makes the run end with exit 2 (a usage error) once the
+    other inputs are done."""
     sources = list(expand_inputs(inputs))
     if not sources:
         raise typer.BadParameter("no input files matched", param_hint="INPUTS")
     for src in sources:
         if src != "-" and not os.path.exists(src):
             what = f"no file matches {src}" if glob.has_magic(src) else f"no such file: {src}"
-            typer.echo(f"error: {what} (recorded as a failed item)", err=True)
+            typer.echo(f"error: {what} (recorded as a failed item; exit 2)", err=True)
     return sources
+
+
+def missing_inputs(sources: list[str]) -> list[str]:
+    """The inputs that name no file (a missing path, a glob matching nothing)."""
+    return [src for src in sources if src != "-" and not os.path.exists(src)]
 
 
 def read_items(sources: list[str]) -> list[Any]:

@@ -1,7 +1,7 @@
 """``summarizer summarize``: many articles in, one report (or error record) each out.
 
 Exit codes: 0 every item succeeded, 1 some item failed (its record says why), 2 usage
-error, 3 a budget stopped the run, 74 (:data:`~summarizer.apps.cli.common.EXIT_IO`)
+error (also an input that names no file, once every source has its record), 3 a budget stopped the run, 74 (:data:`~summarizer.apps.cli.common.EXIT_IO`)
 the output cannot be written or stdin read, 130 interrupted.  The output is checked
 before any request (a directory, a missing or read-only directory, a closed stdout);
 a file given with ``--out`` (other than resumable JSONL, which is appended to) is
@@ -16,6 +16,7 @@ import os
 import secrets
 import stat
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,6 +30,7 @@ from summarizer.apps.cli.common import (
     interruptible,
     io_reason,
     load_settings,
+    missing_inputs,
     parse_date,
     read_items,
     run_summary,
@@ -122,7 +124,7 @@ def summarize(
     and the exit code is 3.
 
     Exit codes: 0 all items done, 1 some item failed (its record says why), 2 usage
-    error, 3 budget reached, 74 the output cannot be written or stdin read (one error
+    error or an input that names no file, 3 budget reached, 74 the output cannot be written or stdin read (one error
     line; checked before any request where it can be), 130 interrupted.
     """
     from summarizer.runs.many import Tally, price_for, summarize_many
@@ -144,6 +146,7 @@ def summarize(
         fail(exc, EXIT_IO)
     tally = Tally(run_prices, model=model_name)
     budget_skips = 0
+    first_failure: str | None = None
     try:
         with interruptible("finished items", output.close):
             with summarizer, ProgressBar(len(items)) as advance:
@@ -157,12 +160,22 @@ def summarize(
                 ):
                     tally.add(result)
                     budget_skips += _budget_skipped(result)
+                    if first_failure is None and not result.ok and not result.skipped:
+                        first_failure = _describe_failure(sources[result.index], result.error)
                     output.write(result, sources[result.index])
                     advance(result)
             output.finish()
     except OutputError as exc:
         fail(exc, EXIT_IO)
-    _end(tally.totals(), model_name, budget, budget_skips)
+    _end(tally.totals(), model_name, budget, budget_skips, first_failure, missing_inputs(sources))
+
+
+def _describe_failure(source: str, error: Any) -> str:
+    """The first failed item, for the end-of-run line: where, what kind, what happened."""
+    message = " ".join(str(getattr(error, "message", error)).split())
+    if len(message) > 160:
+        message = message[:157] + "..."
+    return f"first failure: {source}: {getattr(error, 'kind', 'error')}: {message}"
 
 
 # --------------------------------------------------------------------------- steps
@@ -235,12 +248,24 @@ def _budget_skipped(result: Any) -> bool:
     return bool(result.skipped and result.error is not None and result.error.kind == "budget")
 
 
-def _end(t: Any, model_name: str, budget: Any, budget_skips: int) -> None:
-    """The summary line on stderr, then the exit code: 3 budget, 1 failures, else 0."""
-    typer.echo(run_summary(t, model_name), err=True)
+def _end(
+    t: Any,
+    model_name: str,
+    budget: Any,
+    budget_skips: int,
+    first_failure: str | None = None,
+    missing: Sequence[str] = (),
+) -> None:
+    """The summary line on stderr (ending with the first failure), then the exit code:
+    3 budget, 2 an input named no file (a usage error, though every source still has
+    its record), 1 other failures, else 0."""
+    line = run_summary(t, model_name)
+    typer.echo(line if first_failure is None else f"{line}; {first_failure}", err=True)
     if budget is not None and budget_skips:
         typer.echo(_budget_note(budget, budget_skips), err=True)
         raise typer.Exit(EXIT_BUDGET)
+    if missing:
+        raise typer.Exit(2)
     if t.failed:
         raise typer.Exit(1)
 
