@@ -1,8 +1,9 @@
 """``summarizer summarize``: many articles in, one report (or error record) each out.
 
 Exit codes: 0 every item succeeded, 1 some item failed (its record says why), 2 usage
-error (also an input that names no file, once every source has its record), 3 a budget stopped the run, 74 (:data:`~summarizer.apps.cli.common.EXIT_IO`)
-the output cannot be written or stdin read, 130 interrupted.  The output is checked
+error (also an input that names no file, once every source has its record), 3 a
+budget stopped the run, 74 (:data:`~summarizer.apps.cli.common.EXIT_IO`) the output
+cannot be written or stdin read, 130 interrupted.  The output is checked
 before any request (a directory, a missing or read-only directory, a closed stdout);
 a file given with ``--out`` (other than resumable JSONL, which is appended to) is
 written beside itself and renamed over at the end, so it is never left truncated.
@@ -124,8 +125,9 @@ def summarize(
     and the exit code is 3.
 
     Exit codes: 0 all items done, 1 some item failed (its record says why), 2 usage
-    error or an input that names no file, 3 budget reached, 74 the output cannot be written or stdin read (one error
-    line; checked before any request where it can be), 130 interrupted.
+    error or an input that names no file, 3 budget reached, 74 the output cannot be
+    written or stdin read (one error line; checked before any request where it can
+    be), 130 interrupted.
     """
     from summarizer.runs.many import Tally, price_for, summarize_many
 
