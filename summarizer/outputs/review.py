@@ -125,9 +125,11 @@ _LEGEND = (
     "<li><mark>highlight</mark> a quote located in the article; follow a fact's link to "
     'see its quote <mark class="active">marked</mark></li>'
     '<li><span class="support support-yes">✓ supported</span> the quote states the '
-    "fact's value (its name, figure or date)</li>"
+    "fact: its name, figure or date, and an outcome's category, a force's role, an "
+    "official's title</li>"
     '<li><span class="support support-no">✗ not supported</span> the quote is in the '
-    "article but does not state the value: check the fact by hand</li>"
+    "article but does not state the fact (the reason is shown): not counted anywhere, "
+    "check it by hand</li>"
     '<li><span class="support support-unchecked">? not checked</span> no value check '
     "applies (objectives, a quote not found)</li>"
     '<li><span class="flag bad">quote not found in article</span> the model\'s quote is not '
