@@ -23,22 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer.core import claims  # noqa: E402
-from tests.claim_cases import ClaimCase, load_cases  # noqa: E402
-
-
-def verdict(case: ClaimCase) -> claims.Verdict:
-    """The library's check for one case of the set."""
-    f = case.fact
-    if case.type == "outcome":
-        return claims.outcome(f["category"], f["object"], (float(f["value"]),), case.quote)
-    if case.type == "force_role":
-        return claims.force_role(f["name"], f["role"], case.quote)
-    if case.type == "official":
-        return claims.official(f["name"], f.get("role"), case.quote)
-    if case.type == "area":
-        return claims.area(float(f["value"]), case.quote)
-    return claims.phase(int(f["value"]), case.quote)
+from tests.claim_cases import load_cases, verdict  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

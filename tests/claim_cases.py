@@ -225,3 +225,20 @@ class _Documents:
         if problem:
             raise ClaimDataError(f"{label} does not fall on a sentence of the text: {problem}")
         return span
+
+
+def verdict(case: ClaimCase) -> Any:
+    """The library's claim check for one case (``summarizer.core.claims.Verdict``): the one
+    dispatch the tests and ``bench/claim_checks.py`` share."""
+    from summarizer.core import claims
+
+    f = case.fact
+    if case.type == "outcome":
+        return claims.outcome(f["category"], f["object"], (float(f["value"]),), case.quote)
+    if case.type == "force_role":
+        return claims.force_role(f["name"], f["role"], case.quote)
+    if case.type == "official":
+        return claims.official(f["name"], f.get("role"), case.quote)
+    if case.type == "area":
+        return claims.area(float(f["value"]), case.quote)
+    return claims.phase(int(f["value"]), case.quote)

@@ -18,7 +18,7 @@ from summarizer.core.ground import GroundingContext
 from summarizer.core.schema import OperationReport
 from summarizer.outputs import tables
 from summarizer.outputs.markdown import to_markdown
-from tests.claim_cases import ROOT, ClaimCase, load_cases
+from tests.claim_cases import ROOT, ClaimCase, load_cases, verdict
 
 #: cases the checks get wrong, each with the reason; strict xfail, so a fix shows up
 KNOWN_MISSES = {
@@ -31,19 +31,6 @@ KNOWN_MISSES = {
     "h-129": "a Roman numeral after an operation's name is not read as its phase",
 }
 SETS = ("claims.jsonl", "claims_heldout.jsonl")
-
-
-def _verdict(case: ClaimCase) -> claims.Verdict:
-    f = case.fact
-    if case.type == "outcome":
-        return claims.outcome(f["category"], f["object"], (float(f["value"]),), case.quote)
-    if case.type == "force_role":
-        return claims.force_role(f["name"], f["role"], case.quote)
-    if case.type == "official":
-        return claims.official(f["name"], f.get("role"), case.quote)
-    if case.type == "area":
-        return claims.area(float(f["value"]), case.quote)
-    return claims.phase(int(f["value"]), case.quote)
 
 
 def _params() -> list[Any]:
@@ -61,7 +48,7 @@ def _params() -> list[Any]:
 
 @pytest.mark.parametrize("case", _params())
 def test_claim_case(case: ClaimCase) -> None:
-    v = _verdict(case)
+    v = verdict(case)
     assert v.ok is (case.expect == "pass"), f"{v.reason} (gold: {case.why})"
     assert v.reason
 

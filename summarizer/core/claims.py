@@ -27,7 +27,7 @@ re-asks for those.  A fact the checks cannot confirm is only marked unsupported.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -685,11 +685,6 @@ def phase(value: int, quote: str) -> Verdict:
 def values_of(low: float | None, value: float | None, high: float | None) -> tuple[float, ...]:
     """The figures a parsed quantity may appear as in a quote (bounds of a range)."""
     return tuple(dict.fromkeys(v for v in (value, low, high) if v is not None))
-
-
-def any_ok(verdicts: Iterable[Verdict]) -> Verdict | None:
-    """The first passing verdict, else None."""
-    return next((v for v in verdicts if v.ok), None)
 
 
 # --------------------------------------------------------------------------- for readers

@@ -190,10 +190,10 @@ def _support(
     check: Callable[[str, str], bool],
     value: str,
     what: str,
-    claim: Callable[[str], claims.Verdict] | None = None,
+    claim: Claim | None = None,
 ) -> None:
     """Record whether ``evidence`` states the fact: ``check(value, quote)`` (the name or
-    figure is there), then ``claim(quote)``, the fact type's claim check (category,
+    figure is there), then the fact type's claim check on the quote (``claim``: category,
     role, title, unit).  The strict pass re-asks when the value is missing or the
     quote states something else; a claim the checks cannot confirm is only marked.
     Checked only when grounding, once per article and quote."""
@@ -211,7 +211,8 @@ def _support(
     if claim is None:
         evidence.supported, evidence.support_reason = True, f"the quote mentions {what}"
         return
-    verdict = _remember(ctx, claim, evidence.quote)
+    fn, args = claim
+    verdict = _remember(ctx, fn, *args, evidence.quote)
     evidence.supported, evidence.support_reason = verdict.ok, verdict.reason
     if verdict.contradicted:
         ctx.fail(
@@ -224,42 +225,10 @@ def _always(value: str, quote: str) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class _OutcomeClaim:
-    """``claims.outcome`` bound to one fact: hashable, so an article's memo keeps it."""
-
-    category: str
-    object: str
-    values: tuple[float, ...]
-
-    def __call__(self, quote: str) -> claims.Verdict:
-        return claims.outcome(self.category, self.object, self.values, quote)
-
-
-@dataclass(frozen=True)
-class _ForceClaim:
-    name: str
-    role: str
-
-    def __call__(self, quote: str) -> claims.Verdict:
-        return claims.force_role(self.name, self.role, quote)
-
-
-@dataclass(frozen=True)
-class _OfficialClaim:
-    name: str
-    role: str
-
-    def __call__(self, quote: str) -> claims.Verdict:
-        return claims.official(self.name, self.role, quote)
-
-
-@dataclass(frozen=True)
-class _AreaClaim:
-    km2: float
-
-    def __call__(self, quote: str) -> claims.Verdict:
-        return claims.area(self.km2, quote)
+#: a fact type's claim check and the fact's own arguments before the quote:
+#: ``(claims.outcome, ("killed", "militants", (27.0,)))``; plain values, so the
+#: article's memo (keyed by function and arguments) checks each fact once
+Claim = tuple[Callable[..., claims.Verdict], tuple[Any, ...]]
 
 
 # --------------------------------------------------------------------------- quantities
@@ -314,7 +283,7 @@ class Area(Quantity):
     @model_validator(mode="after")
     def _supported(self, info: ValidationInfo) -> Area:
         km2 = self.value if self.value is not None else self.low
-        claim = None if km2 is None else _AreaClaim(km2)
+        claim: Claim | None = None if km2 is None else (claims.area, (km2,))
         _support(info, self.evidence, figures_supported, self.raw, self.raw, claim)
         return self
 
@@ -423,7 +392,7 @@ class NamedFact(_Model):
         _support(info, self.evidence, name_supported, self.name, self.name, self._claim())
         return self
 
-    def _claim(self) -> Callable[[str], claims.Verdict] | None:
+    def _claim(self) -> Claim | None:
         """The fact type's claim check beyond the name (a force's role, a title)."""
         return None
 
@@ -439,8 +408,8 @@ class Force(NamedFact):
         description="not_participating when the article says the force did not take part."
     )
 
-    def _claim(self) -> Callable[[str], claims.Verdict] | None:
-        return _ForceClaim(self.name, self.role)
+    def _claim(self) -> Claim | None:
+        return (claims.force_role, (self.name, self.role))
 
 
 class Official(NamedFact):
@@ -448,8 +417,8 @@ class Official(NamedFact):
     organization: Name | None = None
     role: OfficialRole
 
-    def _claim(self) -> Callable[[str], claims.Verdict] | None:
-        return _OfficialClaim(self.name, self.role)
+    def _claim(self) -> Claim | None:
+        return (claims.official, (self.name, self.role))
 
 
 class Outcome(_Model):
@@ -464,7 +433,7 @@ class Outcome(_Model):
     def _supported(self, info: ValidationInfo) -> Outcome:
         q = self.quantity
         values = claims.values_of(q.low, q.value, q.high) if q is not None else ()
-        claim = _OutcomeClaim(self.category, self.object, values)
+        claim: Claim = (claims.outcome, (self.category, self.object, values))
         if q is not None:
             _support(info, self.evidence, figures_supported, q.raw, repr(q.raw), claim)
         else:
