@@ -44,13 +44,7 @@ from summarizer.consolidate import (
 from summarizer.core.ground import GroundingContext
 from summarizer.core.schema import OperationReport
 from summarizer.errors import ConfigError, InputError
-from summarizer.outputs.timeline import (
-    conflicts_frame,
-    phases_frame,
-    register_formatters,
-    to_markdown,
-    to_svg,
-)
+from summarizer.outputs.timeline import conflicts_frame, phases_frame, to_markdown
 from summarizer.pipeline.cleaning import clean_page
 from summarizer.pipeline.resolve import resolve_report
 from tests.conftest import EXAMPLES
@@ -374,20 +368,14 @@ def test_a_policy_picks_a_display_value_and_says_so(
     assert killed is not None and killed.policy_display == "32"
 
 
-def test_outputs_markdown_svg_json_and_tables(merged: Consolidation) -> None:
+def test_outputs_markdown_json_and_tables(merged: Consolidation) -> None:
+    """The timeline chart is tested in test_timeline.py."""
     md = to_markdown(merged)
     op = _op(merged)
     for c in op.conflicts:
         for claim in c.claims:
             assert claim.evidence is not None and claim.evidence.quote in md
     assert "| Phase 2 |" in md and "Running totals as reported" in md
-    svg = to_svg(op)
-    root = ET.fromstring(svg)
-    assert root.tag.endswith("svg")
-    texts = [t.text for t in root.iter() if t.tag.endswith("text")]
-    assert {"Phase 1", "Phase 2", "Phase 3", "Campaign start"} <= set(texts)
-    badges = [el for el in root.iter() if el.tag.endswith("circle") and el.get("fill") == "#c62828"]
-    assert len(badges) == 2  # phase 2 (3 conflicts) and the campaign start
     again = Consolidation.model_validate_json(merged.model_dump_json())
     assert again == merged
     pytest.importorskip("pandas")
@@ -402,23 +390,6 @@ def test_outputs_markdown_svg_json_and_tables(merged: Consolidation) -> None:
     conflicts = conflicts_frame(merged)
     assert len(conflicts) == sum(len(c.claims) for c in op.conflicts)
     assert {"conflict", "source", "value", "quote", "start", "end"} <= set(conflicts.columns)
-
-
-def test_a_notebook_shows_timelines_as_markdown_and_svg(merged: Consolidation) -> None:
-    """The models carry no rendering; the shell's formatters are taught them by type."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    op = _op(merged)
-    assert not any(hasattr(op, a) for a in ("to_markdown", "_repr_markdown_", "_repr_svg_"))
-    shell = InteractiveShell.instance()
-    try:
-        register_formatters(shell)
-        for shown in (merged, op):
-            data, _ = shell.display_formatter.format(shown)
-            assert data["text/markdown"] == to_markdown(shown)
-            assert data["image/svg+xml"] == to_svg(shown)
-    finally:
-        InteractiveShell.clear_instance()
 
 
 def test_cli_consolidate(campaign: list[SourcedReport], tmp_path: Path) -> None:
@@ -441,7 +412,7 @@ def test_cli_consolidate(campaign: list[SourcedReport], tmp_path: Path) -> None:
         "latest",
         "--json",
         str(out_json),
-        "--svg",
+        "--timeline",
         str(out_svg),
     ]
     r = CliRunner().invoke(app, args)

@@ -59,7 +59,7 @@ EXAMPLES: dict[str, list[str]] = {
     "schema": ["summarizer schema --request", "summarizer schema --write schemas"],
     "consolidate": [
         "summarizer consolidate examples/expected --manifest examples/manifest.json "
-        "--svg timeline.svg"
+        "--timeline timeline.svg"
     ],
     "serve": ["SERVE_KEY=change-me summarizer serve --port 8000 --api-key-env SERVE_KEY"],
     "local start": ["summarizer local start"],

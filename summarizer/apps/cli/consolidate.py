@@ -38,8 +38,17 @@ def consolidate(
     json_out: Annotated[
         Path | None, typer.Option("--json", metavar="FILE", help="Also write JSON here.")
     ] = None,
+    timeline_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--timeline",
+            metavar="FILE",
+            help='Write the timeline chart, SVG or PNG by the suffix (needs the "notebook" extra).',
+        ),
+    ] = None,
     svg_out: Annotated[
-        Path | None, typer.Option("--svg", metavar="FILE", help="Write the timeline SVG.")
+        Path | None,
+        typer.Option("--svg", metavar="FILE", hidden=True, help="Old name: --timeline FILE.svg."),
     ] = None,
     fmt: Annotated[
         ConsolidateFormat, typer.Option("--format", "-f", help="What to print.")
@@ -53,9 +62,16 @@ def consolidate(
     from summarizer.consolidate import AliasTable, read_results
     from summarizer.consolidate import consolidate as run
     from summarizer.errors import SummarizerError
-    from summarizer.outputs.timeline import to_markdown, to_svg
+    from summarizer.outputs.timeline import to_markdown, write_image
+    from summarizer.outputs.timeline_chart import image_format, require_chart
 
+    asked = [(timeline_out, None), (svg_out, "svg")]
     try:
+        # before any output: a suffix that is neither .svg nor .png, or a missing extra,
+        # is refused without writing anything
+        images = [(path, image_format(path, kind)) for path, kind in asked if path is not None]
+        if images:
+            require_chart()
         loaded = read_results(results, manifest=manifest)
         table = AliasTable.from_file(aliases) if aliases is not None else None
     except SummarizerError as exc:
@@ -69,5 +85,5 @@ def consolidate(
         typer.echo(to_markdown(result), nl=False)
     if json_out is not None:
         json_out.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    if svg_out is not None:
-        svg_out.write_text(to_svg(result), encoding="utf-8")
+    for path, kind in images:
+        write_image(result, path, kind)
