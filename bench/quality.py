@@ -20,6 +20,8 @@ Systems, all on the same server, articles and run:
 
 * ``summarizer``: ``Summarizer.extract`` (cleaning on for pages, off for press releases
   and newswire, as ``bench/re3d.py`` and ``bench/muc4.py`` run it);
+* ``labels``: the same in its labelling mode (``extraction="labels"``, #18): the text
+  proposes names, tallies, phase and area, the model labels them in one small request;
 * ``instructor``: the plain loop a user writes (:mod:`peers.instructor_peer`);
 * ``langextract``: LangExtract 1.7.1 with one few-shot example
   (:mod:`peers.langextract_peer`, in ``bench/.venv-peers``).
@@ -74,7 +76,7 @@ from summarizer.settings import EMBEDDED_MODEL_NAME
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 SETS = ("examples", "re3d", "pages", "muc4")
-SYSTEMS = ("summarizer", "instructor", "langextract")
+SYSTEMS = ("summarizer", "labels", "instructor", "langextract")
 MUC4_FIRST = 50
 LABELS = {
     "examples": "pages written for this project (regression check only)",
@@ -234,14 +236,14 @@ class Bench:
     peers_python: Path
     timings: Timings
     log_dir: Path
-    _summarizers: dict[bool, Summarizer] = field(default_factory=dict)
+    _summarizers: dict[tuple[bool, str], Summarizer] = field(default_factory=dict)
     _instructor: instructor_peer.InstructorPeer | None = None
 
-    def summarizer(self, clean: bool) -> Summarizer:
-        if clean not in self._summarizers:
-            settings = self.library.model_copy(update={"clean": clean})
-            self._summarizers[clean] = Summarizer(settings)
-        return self._summarizers[clean]
+    def summarizer(self, clean: bool, extraction: str = "quotes") -> Summarizer:
+        if (clean, extraction) not in self._summarizers:
+            settings = self.library.model_copy(update={"clean": clean, "extraction": extraction})
+            self._summarizers[clean, extraction] = Summarizer(settings)
+        return self._summarizers[clean, extraction]
 
     def instructor(self) -> instructor_peer.InstructorPeer:
         if self._instructor is None:
@@ -271,6 +273,19 @@ class Bench:
                 "max_input_chars": s.resolved_max_input_chars,
                 "clean": CLEAN,
                 "prompt": "the library's default prompt (prompts/)",
+                "extraction": "quotes",
+            }
+        if "labels" in systems:
+            out["labels"] = {
+                "model": s.model,
+                "endpoint_kind": s.resolved_endpoint_kind,
+                "temperature": s.temperature,
+                "seed": s.seed,
+                "max_tokens": s.max_tokens,
+                "max_input_chars": s.resolved_max_input_chars,
+                "clean": CLEAN,
+                "extraction": "labels (prompts/operation_labels; MUC-4's own schema is "
+                "asked with quotes, as in the summarizer column)",
             }
         if "instructor" in systems:
             out["instructor"] = self.instructor().record()
@@ -279,8 +294,15 @@ class Bench:
         return out
 
 
-def run_summarizer(bench: Bench, set_name: str, items: Sequence[Item]) -> list[Run]:
-    s = bench.summarizer(CLEAN[set_name])
+def run_labels(bench: Bench, set_name: str, items: Sequence[Item]) -> list[Run]:
+    """The library in its labelling mode (#18)."""
+    return run_summarizer(bench, set_name, items, extraction="labels")
+
+
+def run_summarizer(
+    bench: Bench, set_name: str, items: Sequence[Item], extraction: str = "quotes"
+) -> list[Run]:
+    s = bench.summarizer(CLEAN[set_name], extraction)
     schema = muc4.Muc4Incidents if set_name == "muc4" else None
     runs = []
     for item in items:
@@ -371,11 +393,12 @@ def run_langextract(bench: Bench, set_name: str, items: Sequence[Item]) -> list[
 
 RUNNERS: dict[str, Callable[[Bench, str, Sequence[Item]], list[Run]]] = {
     "summarizer": run_summarizer,
+    "labels": run_labels,
     "instructor": run_instructor,
     "langextract": run_langextract,
 }
 #: systems whose facts carry quotes (a grounded share means something)
-QUOTES = {"summarizer": True, "instructor": False, "langextract": True}
+QUOTES = {"summarizer": True, "labels": True, "instructor": False, "langextract": True}
 
 
 # --------------------------------------------------------------------------- scoring

@@ -7,7 +7,7 @@ never contain secrets: settings are rendered through :func:`repr`, which masks k
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Usage(NamedTuple):
@@ -20,48 +20,42 @@ class Usage(NamedTuple):
 
 
 class SummarizerError(Exception):
-    """Base class: anything the library raises on purpose."""
+    """Base class: anything the library raises on purpose.  A subclass names its
+    ``kind`` in its header: ``class ConfigError(SummarizerError, kind="config")``."""
 
     #: short machine-readable tag, used in JSONL error records
     kind: str = "error"
     #: what the failed call spent at the endpoint (None: nothing was sent)
     usage: Usage | None = None
 
+    def __init_subclass__(cls, *, kind: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if kind is not None:
+            cls.kind = kind
 
-class ConfigError(SummarizerError):
+
+class ConfigError(SummarizerError, kind="config"):
     """Settings are incomplete or contradictory (e.g. a remote endpoint with no model)."""
 
-    kind = "config"
 
-
-class InputError(SummarizerError):
+class InputError(SummarizerError, kind="input"):
     """The input cannot be read as an article: empty, binary, undecodable, missing."""
 
-    kind = "input"
 
-
-class LocalModelError(SummarizerError):
+class LocalModelError(SummarizerError, kind="local_model"):
     """The embedded model cannot be used: extra missing, weights absent, server failed."""
 
-    kind = "local_model"
 
-
-class ModelIntegrityError(LocalModelError):
+class ModelIntegrityError(LocalModelError, kind="model_integrity"):
     """The GGUF on disk does not have the expected SHA-256; refusing to load it."""
 
-    kind = "model_integrity"
 
-
-class TransportError(SummarizerError):
+class TransportError(SummarizerError, kind="transport"):
     """The endpoint could not be reached or kept failing after bounded retries."""
 
-    kind = "transport"
 
-
-class ExtractionError(SummarizerError):
+class ExtractionError(SummarizerError, kind="extraction"):
     """The model's answer never became a valid report within the re-ask budget."""
-
-    kind = "extraction"
 
     def __init__(self, message: str, *, attempts: int = 0, last_errors: str = "") -> None:
         super().__init__(message)
@@ -69,7 +63,5 @@ class ExtractionError(SummarizerError):
         self.last_errors = last_errors
 
 
-class CacheError(SummarizerError):
+class CacheError(SummarizerError, kind="cache"):
     """The response cache directory is unusable (permissions, corruption)."""
-
-    kind = "cache"

@@ -114,6 +114,12 @@ class Settings(BaseModel):
     api_key: SecretStr | None = Field(None, description="Never logged, cached or recorded.")
     endpoint_kind: EndpointKind = "auto"
     mode: str | None = Field(None, description="instructor Mode name override, e.g. 'JSON'.")
+    extraction: Literal["quotes", "labels"] | None = Field(
+        None,
+        description="How an OperationReport is asked for: 'quotes' (the model writes each "
+        "fact with a quote) or 'labels' (the library reads names, tallies, phase and area "
+        "from the text and the model only labels them; one small request); None = quotes.",
+    )
 
     clean: bool = Field(
         True, description="Strip site furniture, repeated captions and glued-on stories first."
@@ -239,6 +245,10 @@ class Settings(BaseModel):
         return self.base_url is None
 
     @property
+    def resolved_extraction(self) -> Literal["quotes", "labels"]:
+        return self.extraction or "quotes"
+
+    @property
     def resolved_cache_dir(self) -> Path:
         return self.cache_dir if self.cache_dir is not None else default_cache_dir()
 
@@ -280,6 +290,7 @@ class Settings(BaseModel):
             "OPENAI_API_KEY": "api_key",
             "SUMMARIZER_ENDPOINT_KIND": "endpoint_kind",
             "SUMMARIZER_MODE": "mode",
+            "SUMMARIZER_EXTRACTION": "extraction",
             "SUMMARIZER_CACHE_DIR": "cache_dir",
             "SUMMARIZER_CACHE_URL": "cache_url",
             "SUMMARIZER_CACHE_TTL": "cache_ttl",

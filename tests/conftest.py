@@ -1,4 +1,5 @@
-"""Shared test plumbing: cassettes, per-test caches, and a network guard.
+"""Shared test plumbing: cassettes, per-test caches, a loopback endpoint stub, and a
+network guard.
 
 Offline by default: cassettes replay in record mode ``none`` and any socket to a
 non-loopback address fails the test.  ``pytest --record`` re-records cassettes
@@ -11,7 +12,10 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -78,21 +82,29 @@ def model_base_url(recording: bool) -> Iterator[str]:
         yield server.base_url
 
 
+def replay_settings(**overrides: Any) -> Any:
+    """Settings for the recorded llama.cpp server (at ``REPLAY_BASE_URL`` unless
+    ``base_url`` says otherwise); pass ``cache_dir``."""
+    from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
+
+    values: dict[str, Any] = {
+        "base_url": REPLAY_BASE_URL,
+        "model": EMBEDDED_MODEL_NAME,
+        "endpoint_kind": "llamacpp",
+        "max_transport_retries": 0,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
 @pytest.fixture
 def settings_for(tmp_path: Path, model_base_url: str) -> Any:
     """Settings pointing at the recorded llama.cpp server, with a private cache."""
-    from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
 
-    def make(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "base_url": model_base_url,
-            "model": EMBEDDED_MODEL_NAME,
-            "endpoint_kind": "llamacpp",
-            "cache_dir": tmp_path / "cache",
-            "max_transport_retries": 0,
-        }
-        values.update(overrides)
-        return Settings(**values)
+    def make(**overrides: Any) -> Any:
+        return replay_settings(
+            **{"base_url": model_base_url, "cache_dir": tmp_path / "cache", **overrides}
+        )
 
     return make
 
@@ -107,7 +119,7 @@ def _json_body(r1: Any, r2: Any) -> None:
     assert load(r1) == load(r2), "request JSON bodies differ"
 
 
-_SECRET_HEADERS = ["authorization", "api-key", "x-api-key", "openai-organization", "cookie"]
+SECRET_HEADERS = ["authorization", "api-key", "x-api-key", "openai-organization", "cookie"]
 
 
 def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
@@ -118,28 +130,103 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-@pytest.fixture
-def cassette(recording: bool) -> Any:
-    """``with cassette("name"):`` replays ``cassettes/name.yaml`` (records with --record)."""
+def use_cassette(
+    name: str, *, record: bool = False, body: Callable[[Any, Any], None] = _json_body
+) -> Any:
+    """``cassettes/name.yaml`` as a context manager: replayed, or recorded afresh with
+    ``record``.  Requests match on method, path and ``body`` (a vcr matcher: JSON bodies
+    by default); secrets and volatile headers are never written."""
     import vcr
 
     my_vcr = vcr.VCR(
         cassette_library_dir=str(CASSETTES),
-        record_mode="all" if recording else "none",
+        record_mode="all" if record else "none",
         match_on=["method", "path", "json_body"],
-        filter_headers=_SECRET_HEADERS,
+        filter_headers=SECRET_HEADERS,
         before_record_response=_scrub_response,
         decode_compressed_response=True,
     )
-    my_vcr.register_matcher("json_body", _json_body)
+    my_vcr.register_matcher("json_body", body)  # the name the notebook's replay uses too
+    if record:  # vcr appends to an existing file: start from an empty one
+        (CASSETTES / f"{name}.yaml").unlink(missing_ok=True)
+    # the same request may be replayed (tests re-run an item after a cache miss)
+    return my_vcr.use_cassette(f"{name}.yaml", allow_playback_repeats=True)
+
+
+@pytest.fixture
+def cassette(recording: bool) -> Any:
+    """``with cassette("name"):`` replays ``cassettes/name.yaml`` (records with --record)."""
 
     def use(name: str) -> Any:
-        if recording:  # vcr appends to an existing file: start from an empty one
-            (CASSETTES / f"{name}.yaml").unlink(missing_ok=True)
-        # the same request may be replayed (tests re-run an item after a cache miss)
-        return my_vcr.use_cassette(f"{name}.yaml", allow_playback_repeats=True)
+        return use_cassette(name, record=recording)
 
     return use
+
+
+def recorded_answer(stem: str) -> bytes:
+    """The embedded model's last recorded answer (a completion body) in the cassette of
+    the example ``stem``: what a scripted endpoint sends back, never written by hand."""
+    import yaml
+
+    tape = yaml.safe_load((CASSETTES / f"example_{stem}.yaml").read_text(encoding="utf-8"))
+    body = tape["interactions"][-1]["response"]["body"]["string"]
+    return body.encode() if isinstance(body, str) else bytes(body)
+
+
+# --------------------------------------------------------------------------- loopback stub
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A request the loopback stub received."""
+
+    path: str
+    headers: dict[str, str]  # names lower-cased
+    body: Any  # the JSON body
+
+
+#: what the stub answers a request: (status, extra headers, body)
+Reply = tuple[int, dict[str, str], bytes]
+
+
+@pytest.fixture
+def loopback() -> Iterator[Callable[[Callable[[Posted], Reply]], str]]:
+    """``loopback(answer)`` starts an OpenAI-compatible stub on 127.0.0.1 whose every
+    POST gets ``answer(request)`` (which may sleep, count or fail), and gives its base
+    URL; every stub is stopped after the test."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(answer: Callable[[Posted], Reply]) -> str:
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                heads = {k.lower(): v for k, v in self.headers.items()}
+                body = json.loads(self.rfile.read(length))
+                status, headers, content = answer(Posted(self.path, heads, body))
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(content)))
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(content)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        srv.daemon_threads = True
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        servers.append(srv)
+        return f"http://127.0.0.1:{srv.server_address[1]}/v1"
+
+    yield start
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
 
 
 @pytest.fixture(autouse=True)

@@ -15,20 +15,18 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from pydantic import BaseModel
 
 from summarizer.core.schema import OperationReport
 from summarizer.errors import ConfigError
 from summarizer.pipeline.summarizer import Summarizer
+from summarizer.runs.budget import Budget
 from summarizer.runs.many import (
     THREAD_PREFIX,
-    Budget,
     ItemResult,
     JsonlSink,
     Tally,
@@ -36,7 +34,7 @@ from summarizer.runs.many import (
     summarize_many,
     totals,
 )
-from tests.conftest import CASSETTES, EXAMPLES, ROOT, load_manifest
+from tests.conftest import EXAMPLES, ROOT, Posted, Reply, load_manifest, recorded_answer
 
 ENTRY = load_manifest()[0]
 ARTICLE = EXAMPLES / ENTRY["file"]
@@ -44,13 +42,7 @@ PUBLISHED = date.fromisoformat(ENTRY["published"])
 ERR = b'{"error": {"message": "bad request", "type": "invalid_request_error"}}'
 
 
-def recorded_body() -> bytes:
-    tape = yaml.safe_load((CASSETTES / f"example_{Path(ENTRY['file']).stem}.yaml").read_text())
-    body = tape["interactions"][-1]["response"]["body"]["string"]
-    return body.encode() if isinstance(body, str) else bytes(body)
-
-
-BODY = recorded_body()
+BODY = recorded_answer(Path(ENTRY["file"]).stem)
 USAGE = json.loads(BODY)["usage"]
 
 
@@ -81,6 +73,15 @@ class Script:
         with self.lock:
             self.in_flight -= 1
 
+    def answer(self, request: Posted) -> Reply:
+        self.enter()
+        try:
+            pub = _published_in(request.body)
+            time.sleep(self.delay(pub))
+            return (400, {}, ERR) if pub in self.fail else (200, {}, BODY)
+        finally:
+            self.leave()
+
 
 def _published_in(body: dict[str, Any]) -> date | None:
     m = re.search(r"Publication date: (\d{4}-\d{2}-\d{2})", json.dumps(body["messages"]))
@@ -88,42 +89,9 @@ def _published_in(body: dict[str, Any]) -> date | None:
 
 
 @pytest.fixture
-def fake_server() -> Iterator[Callable[[Script], str]]:
-    servers: list[ThreadingHTTPServer] = []
-
-    def start(script: Script) -> str:
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                script.enter()
-                try:
-                    length = int(self.headers.get("content-length", 0))
-                    pub = _published_in(json.loads(self.rfile.read(length)))
-                    time.sleep(script.delay(pub))
-                    status, body = (400, ERR) if pub in script.fail else (200, BODY)
-                finally:
-                    script.leave()
-                try:
-                    self.send_response(status)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-        srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        srv.daemon_threads = True
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-        servers.append(srv)
-        return f"http://127.0.0.1:{srv.server_address[1]}/v1"
-
-    yield start
-    for srv in servers:
-        srv.shutdown()
-        srv.server_close()
+def fake_server(loopback: Any) -> Callable[[Script], str]:
+    """The loopback stub, answering as ``script`` says."""
+    return lambda script: loopback(script.answer)
 
 
 @pytest.fixture

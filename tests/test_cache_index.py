@@ -60,7 +60,7 @@ def _keys(settings: Any, entry: dict[str, Any]) -> tuple[str, str]:
     """(answer key, input-index key) of an example."""
     with Summarizer(settings) as s:
         job = s._job(EXAMPLES / entry["file"], date.fromisoformat(entry["published"]), None, None)
-        ikey = s._input_key(job.article, job.published, job.schema, job.prompt)
+        ikey = s._input_keys.key(job.article, job.published, job.schema, job.prompt)
     assert ikey is not None
     return job.key, ikey
 
@@ -156,7 +156,7 @@ def test_the_index_key_covers_what_shapes_the_request(settings_for: Any) -> None
     def ikey(published: date | None, **overrides: Any) -> str | None:
         with Summarizer(settings_for(**overrides)) as s:
             job = s._job(path, published, None, None)
-            return s._input_key(job.article, published, OperationReport, job.prompt)
+            return s._input_keys.key(job.article, published, OperationReport, job.prompt)
 
     base = ikey(published)
     assert base is not None and base == ikey(published)

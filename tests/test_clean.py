@@ -249,6 +249,18 @@ def check_invariants(result: CleanResult, rng: random.Random | None = None) -> N
         assert o2 - o1 >= e - s
 
 
+def checked_clean(page: str) -> CleanResult:
+    """``clean_page(page)``, checked for the invariants every result keeps."""
+    result = clean_page(page)
+    check_invariants(result)
+    return result
+
+
+def reasons(result: CleanResult) -> set[str]:
+    """Why text was taken out of the page."""
+    return {r.reason for r in result.removed}
+
+
 def main_lines(result: CleanResult) -> list[str]:
     return [ln for ln in result.main.text.splitlines() if ln.strip()]
 
@@ -355,18 +367,16 @@ CLEAN_ARTICLE = (
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_clean_article_only_loses_blank_runs(newline: str) -> None:
     page = CLEAN_ARTICLE.replace("\n", newline)
-    result = clean_page(page)
-    check_invariants(result)
+    result = checked_clean(page)
     assert result.main.text == collapse_blank_runs(page)
     assert result.main.title == "Troops clear five villages near the border in new sweep"
     assert result.set_aside == ()
-    assert {r.reason for r in result.removed} == {"blank"}
+    assert reasons(result) == {"blank"}
 
 
 def test_clean_article_edges_collapse_but_stay() -> None:
     page = "\n\n\n" + CLEAN_ARTICLE + "\n\n"
-    result = clean_page(page)
-    check_invariants(result)
+    result = checked_clean(page)
     assert result.main.text == collapse_blank_runs(page)
 
 
@@ -390,8 +400,7 @@ def test_sentences_with_furniture_words_survive() -> None:
         + "\n".join(sentences)
         + "\nAdvertisement\nLeave a Reply\nName *\n"
     )
-    result = clean_page(page)
-    check_invariants(result)
+    result = checked_clean(page)
     kept = result.main.text.splitlines()
     for sentence in sentences[:-1]:
         assert sentence in kept
@@ -421,12 +430,11 @@ def test_page_of_only_furniture() -> None:
         "Back To Top\r\n"
         "© 2025 Some Outlet. All rights reserved."
     )
-    result = clean_page(page)
-    check_invariants(result)
+    result = checked_clean(page)
     assert result.main.text == ""
     assert result.main.title is None
     assert result.chars_removed == len(page)
-    assert "blank" in {r.reason for r in result.removed}
+    assert "blank" in reasons(result)
 
 
 def test_unicode_and_crlf_offsets_are_exact() -> None:
@@ -446,8 +454,7 @@ def test_unicode_and_crlf_offsets_are_exact() -> None:
         "\r\n"
         "Tags: Niger, Sécurité\r\n"
     )
-    result = clean_page(page)
-    check_invariants(result)
+    result = checked_clean(page)
     text = result.main.text
     assert text.startswith("Opération «Mur de sable»")
     assert "NIAMEY - Les soldats ont arrêté entre 30 et 40 suspects" in text
@@ -487,22 +494,20 @@ def test_repeated_caption_is_dropped_everywhere() -> None:
     caption = "Soldiers search a valley near Rutba on Saturday. (Photo: Joint Command)"
     credit = "Smoke rises over the village after an air strike on Monday. REUTERS/Staff"
     page = f"{caption}\n\n{BODY}\n{credit}\n\n{caption}\nMore troops arrived later.\n{credit}\n"
-    result = clean_page(page)
-    check_invariants(result)
+    result = checked_clean(page)
     assert caption not in result.main.text and credit not in result.main.text
     assert BODY in result.main.text
-    assert {r.reason for r in result.removed} >= {"caption"}
+    assert reasons(result) >= {"caption"}
 
 
 def test_repeated_plain_line_keeps_its_first_copy() -> None:
     pull_quote = '"The terrorists have no safe place left in the western desert," he said.'
     page = f"{BODY}\n{pull_quote}\n\nThe operation continues this week in two provinces.\n\n"
     page += f"{pull_quote}\n\nOfficials gave no figure for casualties among civilians.\n"
-    result = clean_page(page)
-    check_invariants(result)
+    result = checked_clean(page)
     assert result.main.text.count(pull_quote) == 1
     assert result.main.text.index(pull_quote) == page.index(pull_quote)
-    assert "repeated_line" in {r.reason for r in result.removed}
+    assert "repeated_line" in reasons(result)
 
 
 def test_single_labelled_caption_is_dropped() -> None:
@@ -538,8 +543,7 @@ MAIN = (
 
 
 def test_subheadings_quotes_and_inline_teasers_do_not_split() -> None:
-    result = clean_page(MAIN)
-    check_invariants(result)
+    result = checked_clean(MAIN)
     assert result.set_aside == ()
     text = result.main.text
     for kept in (
@@ -562,8 +566,7 @@ def test_wire_sign_off_then_dateline_starts_a_new_story() -> None:
         "The ministry said it would review the ban next month.\n"
     )
     page = MAIN + "\n(Reporting by Omar Haddad; Editing by Lina Sabri)\n\n" + other
-    result = clean_page(page)
-    check_invariants(result)
+    result = checked_clean(page)
     assert len(result.set_aside) == 1
     assert result.set_aside[0].text == other
     assert result.set_aside[0].title is None
@@ -580,8 +583,7 @@ def test_second_byline_after_the_body_starts_a_new_story() -> None:
         "The port of Umm Qasr handled 2.1 million tonnes of cargo in February. "
         "Officials said new cranes had cut waiting times.\n"
     )
-    result = clean_page(MAIN + "\n" + other)
-    check_invariants(result)
+    result = checked_clean(MAIN + "\n" + other)
     assert [s.title for s in result.set_aside] == [
         "Basra port handles record cargo volumes in February"
     ]
@@ -595,8 +597,7 @@ def test_check_also_headline_with_body_starts_a_new_story() -> None:
         "The coach praised the defence after the match.\n"
     )
     page = MAIN + "\nCheck Also\nBaghdad club wins cup final\nMarch 2, 2025\n\n" + other_body
-    result = clean_page(page)
-    check_invariants(result)
+    result = checked_clean(page)
     assert [s.title for s in result.set_aside] == ["Baghdad club wins cup final"]
     assert other_body in result.set_aside[0].text
     assert "8,000 fans" not in result.main.text
@@ -605,8 +606,7 @@ def test_check_also_headline_with_body_starts_a_new_story() -> None:
 def test_teasers_without_a_body_are_not_a_story() -> None:
     page = MAIN + "\nRelated Articles\nBaghdad club wins cup final\nBasra port reopens\n\n"
     page += "Leave a Reply\nComment\n"
-    result = clean_page(page)
-    check_invariants(result)
+    result = checked_clean(page)
     assert result.set_aside == ()
     assert "Baghdad club" not in result.main.text and "Basra port" not in result.main.text
 
@@ -636,8 +636,7 @@ def test_wire_layout_with_gallery_captions_and_unbracketed_credit() -> None:
         "\n"
         "Reporting by Ahmed Rasheed; Editing by Alison Williams\n"
     )
-    result = clean_page(page)
-    check_invariants(result)
+    result = checked_clean(page)
     assert result.main.title == (
         "Iraq launches operation against Islamic State remnants in Kirkuk hills"
     )
@@ -672,13 +671,12 @@ def test_readers_comments_are_dropped_but_a_comment_link_mid_article_is_not() ->
         "Reply\n"
         "Leave a Reply Cancel reply\n"
     )
-    result = clean_page(article + comments)
-    check_invariants(result)
+    result = checked_clean(article + comments)
     assert result.main.title == "Army clears three villages near Tal Afar, arrests 7 suspects"
     assert "Officers said the sweep would continue" in result.main.text
     assert "Posted on March 4, 2025" in result.main.text  # a date line is kept
     assert "Ali says" not in result.main.text and "Good work" not in result.main.text
-    assert "comments" in {r.reason for r in result.removed}
+    assert "comments" in reasons(result)
 
 
 def test_sign_off_marker_splits_even_after_a_short_last_paragraph() -> None:
@@ -695,8 +693,7 @@ def test_sign_off_marker_splits_even_after_a_short_last_paragraph() -> None:
         "ERBIL, Iraq (AP) — Flash floods killed three people in northern Iraq on Saturday. "
         "Rescue teams searched for two missing.\n"
     )
-    result = clean_page(page)
-    check_invariants(result)
+    result = checked_clean(page)
     assert result.main.text.endswith("One soldier was wounded.\n")
     assert [s.title for s in result.set_aside] == ["Flooding kills 3 in northern Iraq"]
 

@@ -35,6 +35,12 @@ def run(*args: str, input: str | None = None) -> Any:
     return CliRunner().invoke(app, list(args), input=input)
 
 
+def _to_jsonl(out: Path, *files: Path) -> Any:
+    """``summarize FILES -f jsonl --out OUT``, published as the example is."""
+    args = ["summarize", *map(str, files), "--published", ENTRY["published"]]
+    return run(*args, "--format", "jsonl", "--out", str(out))
+
+
 def test_json_single_item_prints_the_report(env: Any, cassette: Any) -> None:
     with cassette(CASSETTE):
         r = run("summarize", str(ARTICLE), "--published", ENTRY["published"])
@@ -49,18 +55,7 @@ def test_jsonl_keeps_going_and_records_failures(env: Any, cassette: Any, tmp_pat
     empty.write_text("   ")
     out = tmp_path / "out.jsonl"
     with cassette(CASSETTE):
-        r = run(
-            "summarize",
-            str(empty),
-            str(ARTICLE),
-            str(tmp_path / "missing.txt"),
-            "--published",
-            ENTRY["published"],
-            "--format",
-            "jsonl",
-            "--out",
-            str(out),
-        )
+        r = _to_jsonl(out, empty, ARTICLE, tmp_path / "missing.txt")
     assert r.exit_code == 2  # an input named no file: a usage error, after every record
     assert "first failure: " in r.stderr and ": input: " in r.stderr
     lines = {Path(x["source"]).name: x for x in map(json.loads, out.read_text().splitlines())}
@@ -76,17 +71,7 @@ def test_jsonl_keeps_going_and_records_failures(env: Any, cassette: Any, tmp_pat
 
     # a rerun skips what is done and retries only the failures
     with cassette(CASSETTE) as tape:
-        again = run(
-            "summarize",
-            str(empty),
-            str(ARTICLE),
-            "--published",
-            ENTRY["published"],
-            "--format",
-            "jsonl",
-            "--out",
-            str(out),
-        )
+        again = _to_jsonl(out, empty, ARTICLE)
         assert tape.play_count == 0
     assert again.exit_code == 1
     assert "1 skipped" in again.stderr

@@ -18,28 +18,22 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import yaml
 from rich.console import Console
 from typer.testing import CliRunner
 
 from summarizer.apps.cli import app
 from summarizer.apps.cli.progress import ProgressBar, progress_text
 from summarizer.errors import ConfigError
-from summarizer.runs.many import DEFAULT_PRICES, ItemError, ItemResult, load_prices, price_for
+from summarizer.runs.budget import DEFAULT_PRICES, load_prices, price_for
+from summarizer.runs.many import ItemError, ItemResult
 from summarizer.settings import EMBEDDED_MODEL_NAME
-from tests.conftest import CASSETTES, EXAMPLES, load_manifest
+from tests.conftest import EXAMPLES, load_manifest, recorded_answer
 
 ENTRY = load_manifest()[0]
 ARTICLE = EXAMPLES / ENTRY["file"]
 
 
-def _recorded_body() -> bytes:
-    tape = yaml.safe_load((CASSETTES / f"example_{Path(ENTRY['file']).stem}.yaml").read_text())
-    body = tape["interactions"][-1]["response"]["body"]["string"]
-    return body.encode() if isinstance(body, str) else bytes(body)
-
-
-BODY = _recorded_body()
+BODY = recorded_answer(Path(ENTRY["file"]).stem)
 
 
 @dataclass

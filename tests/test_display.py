@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
-from summarizer.core.ground import GroundingContext
 from summarizer.core.results import Extraction
 from summarizer.core.schema import Evidence, ExtractionMeta, OperationReport
 from summarizer.outputs.notebook import (
@@ -22,6 +20,7 @@ from summarizer.outputs.notebook import (
 )
 from summarizer.outputs.review import collect_facts
 from summarizer.runs.many import ItemError, ItemResult
+from tests.helpers import extraction_meta, police_raid
 
 ARTICLE = (
     "<script>alert('page')</script>\n"
@@ -31,61 +30,27 @@ ARTICLE = (
 )
 
 
+#: markup a model might copy into a fact: shown as text, never run
+SCRIPT = "<script>x()</script>"
+
+
 def _report() -> OperationReport:
-    data: dict[str, Any] = {
-        "relevance": "operation_report",
-        "operation_name": "Operation Night Owl",
-        "status": "launched",
-        "operation_evidence": "launched Operation Night Owl in Dalta district",
-        "start_date": {"raw": "Sunday", "evidence": "in Dalta district on Sunday"},
-        "forces": [
-            {
-                "name": "Federal police",
-                "category": "police",
-                "role": "lead",
-                "evidence": "Federal police launched Operation Night Owl",
-            }
+    report = police_raid(
+        ARTICLE,
+        "Operation Night Owl",
+        [
+            ("arrested", "suspects", "14", "arrested 14 suspects & seized"),
+            ("seized", f"rifles {SCRIPT}", "9", "seized 9 rifles <script>steal()</script>"),
+            ("destroyed", "tunnels", "3", "destroyed 3 tunnels on the moon"),
         ],
-        "outcomes": [
-            {
-                "category": "arrested",
-                "object": "suspects",
-                "quantity": "14",
-                "evidence": "arrested 14 suspects & seized",
-            },
-            {
-                "category": "seized",
-                "object": "rifles <script>x()</script>",
-                "quantity": "9",
-                "evidence": "seized 9 rifles <script>steal()</script>",
-            },
-            {
-                "category": "destroyed",
-                "object": "tunnels",
-                "quantity": "3",
-                "evidence": "destroyed 3 tunnels on the moon",
-            },
-        ],
-        "summary": "Police launched <i>Operation Night Owl</i> & arrested 14.",
-    }
-    ctx = GroundingContext(ARTICLE, date(2025, 5, 4), strict=False)
-    report = OperationReport.model_validate(data, context=ctx)
+        "Police launched <i>Operation Night Owl</i> & arrested 14.",
+    )
     report._article = ARTICLE
     return report
 
 
 def _meta(**kw: Any) -> ExtractionMeta:
-    values: dict[str, Any] = {
-        "model": "m",
-        "endpoint_kind": "other",
-        "mode": "JSON",
-        "prompt_version": "operation_report.v1",
-        "schema_name": "OperationReport",
-        "schema_version": "1.0",
-        "source": "night_owl.txt",
-    }
-    values.update(kw)
-    return ExtractionMeta(**values)
+    return extraction_meta(**{"source": "night_owl.txt", **kw})
 
 
 def _marked_pieces(out: str) -> dict[str, str]:

@@ -161,7 +161,8 @@ def test_no_secret_in_cache_or_errors(settings_for: Any, fake_server: Any, tmp_p
 
 def test_a_failed_item_still_counts_what_it_spent(settings_for: Any, fake_server: Any) -> None:
     """Two bad answers cost tokens: budgets and run totals must see them."""
-    from summarizer.runs.many import Budget, summarize_many, totals
+    from summarizer.runs.budget import Budget
+    from summarizer.runs.many import summarize_many, totals
 
     script = Script([(200, {}, completion('{"relevance": "maybe", "summary": "x"}'), 0.0)])
     url = fake_server(script)

@@ -18,7 +18,6 @@ from typing import Any
 import instructor
 import openai
 import pytest
-import yaml
 from openai.types.chat import ChatCompletion
 
 from summarizer.core.ground import GroundingContext
@@ -27,16 +26,14 @@ from summarizer.llm import dialogue
 from summarizer.llm import transport as extract
 from summarizer.pipeline.cleaning import clean_page
 from summarizer.pipeline.prompts import load_prompt
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, recorded_answer
 
 STEM = "sahel_border_sweep"  # its recorded answer has quotes that are not in the article
 PUBLISHED = date(2025, 6, 9)
 
 
 def _completion() -> ChatCompletion:
-    tape = yaml.safe_load((ROOT / "cassettes" / f"example_{STEM}.yaml").read_text())
-    body = tape["interactions"][-1]["response"]["body"]["string"]
-    return ChatCompletion.model_validate(json.loads(body))
+    return ChatCompletion.model_validate(json.loads(recorded_answer(STEM)))
 
 
 def _grounded_answer(text: str) -> ChatCompletion:
@@ -207,14 +204,9 @@ def test_the_lean_answer_is_a_plain_report() -> None:
     ours = Script([_grounded_answer(page.main.text)])
     lean = dialogue.instructor_create(ours, "JSON_SCHEMA", is_async=False)
     source = GroundingContext(page.main.text, PUBLISHED)
-    answer = extract.run_sync(
-        lean,
-        extract_settings(),
-        "m",
-        OperationReport,
-        load_prompt("operation_report").render(page.main.text, published=PUBLISHED),
-        source,
-    )
+    messages = load_prompt("operation_report").render(page.main.text, published=PUBLISHED)
+    call = extract.Call(extract_settings(), "m", OperationReport, messages, source)
+    answer = extract.run_sync(lean, call)
     assert type(answer.value) is OperationReport
     again = OperationReport.model_validate_json(answer.content, context=source.with_strict(False))
     assert answer.value == again  # what a second, lenient validation would give

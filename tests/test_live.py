@@ -34,3 +34,21 @@ def test_embedded_model_extracts_a_grounded_report() -> None:
     for ev in iter_evidence(report):
         if ev.start is not None and ev.end is not None:
             assert ARTICLE[ev.start : ev.end]
+
+
+def test_embedded_model_labels_the_candidates_in_one_request() -> None:
+    """The labelling mode (#18): one small request; every fact is a located sentence
+    of the article, checked by the claim checks."""
+    settings = Settings(cache_dir=USER_CACHE, use_cache=False, extraction="labels")
+    with Summarizer(settings) as s:
+        ex = s.extract(ARTICLE, published=date(2025, 5, 4))
+    report = ex.value
+    assert isinstance(report, OperationReport)
+    assert ex.meta.prompt_version.startswith("operation_labels.")
+    assert ex.meta.usage.requests == 1
+    # labels, not quotes: a few hundred tokens at most
+    assert 0 < ex.meta.usage.completion_tokens < 600
+    assert report.operation_name and "Clean Sweep" in report.operation_name
+    for ev in iter_evidence(report):
+        assert ev.status == "exact" and ev.start is not None and ev.end is not None
+        assert ARTICLE[ev.start : ev.end] == ev.quote

@@ -122,20 +122,22 @@ def test_assemble_io_error_leaves_nothing(tmp_path: Path, parts: tuple[list[Path
     assert list(out.iterdir()) == []
 
 
-def _fake_bundle(
-    monkeypatch: pytest.MonkeyPatch, parts: tuple[list[Path], bytes]
-) -> tuple[list[Path], bytes]:
+@pytest.fixture
+def bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: tuple[list[Path], bytes]
+) -> tuple[Settings, list[Path], bytes]:
+    """The bundled model's parts faked (``parts``), and settings whose cache directory
+    it is assembled into."""
     paths, joined = parts
     monkeypatch.setattr(local, "bundled_part_paths", lambda: list(paths))
     monkeypatch.setattr(local, "BUNDLED_SHA256", _sha(joined))
-    return paths, joined
+    return Settings(cache_dir=tmp_path / "cache"), paths, joined
 
 
 def test_ensure_bundled_assembles_then_reuses(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: tuple[list[Path], bytes]
+    tmp_path: Path, bundle: tuple[Settings, list[Path], bytes]
 ) -> None:
-    _, joined = _fake_bundle(monkeypatch, parts)
-    settings = Settings(cache_dir=tmp_path / "cache")
+    settings, _, joined = bundle
     dest = local.ensure_model_file(settings)
     assert dest == local.bundled_model_path(settings)
     assert dest.read_bytes() == joined
@@ -146,23 +148,17 @@ def test_ensure_bundled_assembles_then_reuses(
     assert dest.stat().st_ino == inode  # verified, not rebuilt
 
 
-def test_ensure_bundled_repairs_corrupted_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: tuple[list[Path], bytes]
-) -> None:
-    _, joined = _fake_bundle(monkeypatch, parts)
-    settings = Settings(cache_dir=tmp_path / "cache")
+def test_ensure_bundled_repairs_corrupted_cache(bundle: tuple[Settings, list[Path], bytes]) -> None:
+    settings, _, joined = bundle
     dest = local.ensure_model_file(settings)
     dest.write_bytes(b"tampered")
     assert local.ensure_model_file(settings) == dest
     assert dest.read_bytes() == joined
 
 
-def test_ensure_bundled_corrupt_parts_raise(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: tuple[list[Path], bytes]
-) -> None:
-    paths, _ = _fake_bundle(monkeypatch, parts)
+def test_ensure_bundled_corrupt_parts_raise(bundle: tuple[Settings, list[Path], bytes]) -> None:
+    settings, paths, _ = bundle
     paths[1].write_bytes(b"bit rot")
-    settings = Settings(cache_dir=tmp_path / "cache")
     with pytest.raises(ModelIntegrityError, match="expected"):
         local.ensure_model_file(settings)
     assert not local.bundled_model_path(settings).exists()

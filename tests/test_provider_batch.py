@@ -32,13 +32,14 @@ from summarizer.runs import provider_batch as pb
 from summarizer.runs.many import ItemResult, JsonlSink
 from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
 from tests.conftest import (
-    _SECRET_HEADERS,
     CASSETTES,
     EXAMPLES,
     REPLAY_BASE_URL,
+    SECRET_HEADERS,
     USER_CACHE,
-    _scrub_response,
     load_manifest,
+    replay_settings,
+    use_cassette,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,21 +92,9 @@ def _body(r1: Any, r2: Any) -> None:
 def tape() -> Any:
     """``with tape(name):`` replays ``cassettes/name.yaml``; ``tape(name, record=True)``
     records it afresh (only the round trip does, and only under ``--record``)."""
-    import vcr
 
     def use(name: str, record: bool = False) -> Any:
-        my_vcr = vcr.VCR(
-            cassette_library_dir=str(CASSETTES),
-            record_mode="all" if record else "none",
-            match_on=["method", "path", "batch_body"],
-            filter_headers=_SECRET_HEADERS,
-            before_record_response=_scrub_response,
-            decode_compressed_response=True,
-        )
-        my_vcr.register_matcher("batch_body", _body)
-        if record:
-            (CASSETTES / f"{name}.yaml").unlink(missing_ok=True)
-        return my_vcr.use_cassette(f"{name}.yaml", allow_playback_repeats=True)
+        return use_cassette(name, record=record, body=_body)
 
     return use
 
@@ -135,15 +124,7 @@ def front_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def _settings(tmp_path: Path, base_url: str = REPLAY_BASE_URL, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "base_url": base_url,
-        "model": EMBEDDED_MODEL_NAME,
-        "endpoint_kind": "llamacpp",
-        "cache_dir": tmp_path / "cache",
-        "max_transport_retries": 0,
-    }
-    values.update(overrides)
-    return Settings(**values)
+    return replay_settings(cache_dir=tmp_path / "cache", base_url=base_url, **overrides)
 
 
 def _facts(value: Any) -> dict[str, Any]:
@@ -247,7 +228,7 @@ def test_cassettes_hold_no_secret() -> None:
         assert "not-needed" not in text
         for interaction in yaml.safe_load(text)["interactions"]:
             sent = {k.lower() for k in interaction["request"]["headers"]}
-            assert not sent & set(_SECRET_HEADERS)
+            assert not sent & set(SECRET_HEADERS)
 
 
 # --------------------------------------------------------------------------- requests

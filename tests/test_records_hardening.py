@@ -133,15 +133,20 @@ def test_a_source_missing_from_the_file_is_done_on_rerun(
     assert cli_env.stats()["requests"] == 1
 
 
-def test_library_run_asks_once_for_identical_text(server: FaultServer, tmp_path: Path) -> None:
-    settings = Settings(
+def _settings(server: FaultServer, tmp_path: Path, **overrides: Any) -> Settings:
+    """The library against the fault server, no re-asks, caching under ``tmp_path``."""
+    return Settings(
         base_url=server.url,
         model=MODEL,
         endpoint_kind="llamacpp",
         max_reasks=0,
-        max_transport_retries=0,
         cache_dir=tmp_path / "cache",
+        **overrides,
     )
+
+
+def test_library_run_asks_once_for_identical_text(server: FaultServer, tmp_path: Path) -> None:
+    settings = _settings(server, tmp_path, max_transport_retries=0)
     files = copies(tmp_path / "articles")
     with Summarizer(settings) as s:
         results = list(summarize_many(files, summarizer=s, concurrency=3))
@@ -273,13 +278,7 @@ def test_claims_on_a_shared_redis(tmp_path: Path) -> None:
 
 
 def test_a_dead_runs_claim_delays_but_does_not_block(server: FaultServer, tmp_path: Path) -> None:
-    settings = Settings(
-        base_url=server.url,
-        model=MODEL,
-        endpoint_kind="llamacpp",
-        max_reasks=0,
-        cache_dir=tmp_path / "cache",
-    )
+    settings = _settings(server, tmp_path)
     article = tmp_path / "a.txt"
     article.write_text(ARTICLE, encoding="utf-8")
     with Summarizer(settings) as s:

@@ -7,6 +7,7 @@ from typing import Any
 from summarizer.core.ground import GroundingContext
 from summarizer.core.schema import OperationReport
 from summarizer.pipeline.resolve import resolve_report
+from tests.helpers import outcome
 
 TEXT = (
     "Forces cleared more than 12,000 square kilometres of desert. "
@@ -45,15 +46,6 @@ def test_outcome_figure_folded_into_object_is_split() -> None:
 
 
 def test_nothing_to_repair_is_left_alone() -> None:
-    r = _resolved(
-        outcomes=[
-            {
-                "category": "killed",
-                "object": "terrorists",
-                "quantity": "27",
-                "evidence": "killed 27 terrorists",
-            }
-        ]
-    )
+    r = _resolved(outcomes=[outcome("killed", "terrorists", "27", "killed 27 terrorists")])
     assert r.outcomes[0].quantity is not None and r.outcomes[0].quantity.raw == "27"
     assert r.outcomes[0].object == "terrorists"

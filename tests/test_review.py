@@ -6,18 +6,17 @@ import html
 import re
 import shutil
 import subprocess
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import summarizer
-from summarizer.core.ground import GroundingContext
-from summarizer.core.schema import ExtractionMeta, OperationReport
+from summarizer.core.schema import OperationReport
 from summarizer.outputs.notebook import report_html
 from summarizer.outputs.review import collect_facts, to_html
 from tests.conftest import EXAMPLES
+from tests.helpers import extraction_meta, police_raid
 
 ARTICLE = (
     "Skip to Main Content\n"
@@ -28,38 +27,15 @@ ARTICLE = (
 
 
 def _report() -> OperationReport:
-    data: dict[str, Any] = {
-        "relevance": "operation_report",
-        "operation_name": "Operation Clean Sweep",
-        "status": "launched",
-        "operation_evidence": "launched Operation Clean Sweep in Dalta district",
-        "start_date": {"raw": "Sunday", "evidence": "in Dalta district on Sunday"},
-        "forces": [
-            {
-                "name": "Federal police",
-                "category": "police",
-                "role": "lead",
-                "evidence": "Federal police launched Operation Clean Sweep",
-            }
+    return police_raid(
+        ARTICLE,
+        "Operation Clean Sweep",
+        [
+            ("arrested", "suspects", "14", "Officers arrested 14 suspects"),
+            ("seized", "rifles", "9", "seized nine rifles on the moon"),
         ],
-        "outcomes": [
-            {
-                "category": "arrested",
-                "object": "suspects",
-                "quantity": "14",
-                "evidence": "Officers arrested 14 suspects",
-            },
-            {
-                "category": "seized",
-                "object": "rifles",
-                "quantity": "9",
-                "evidence": "seized nine rifles on the moon",
-            },
-        ],
-        "summary": "Police launched Operation Clean Sweep & arrested 14.",
-    }
-    ctx = GroundingContext(ARTICLE, date(2025, 5, 4), strict=False)
-    return OperationReport.model_validate(data, context=ctx)
+        "Police launched Operation Clean Sweep & arrested 14.",
+    )
 
 
 def test_page_marks_every_located_fact_and_flags_the_rest() -> None:
@@ -98,56 +74,48 @@ FLAGS = [
 ]
 
 
+def _chromium(tmp_path: Path, *args: str) -> str:
+    """Headless Chromium on a profile of its own under ``tmp_path``: what it prints
+    (the DOM after the page's scripts ran, with ``--dump-dom``)."""
+    assert CHROMIUM is not None
+    done = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.decode("utf-8", "replace")
+
+
+def _screenshot(tmp_path: Path, url: str) -> Path:
+    """A 1280x800 screenshot of ``url``, as a PNG file."""
+    shot = tmp_path / "review.png"
+    _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,800", url)
+    return shot
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
 def test_following_a_fact_link_activates_its_evidence_in_chromium(tmp_path: Path) -> None:
     assert CHROMIUM is not None
     page = tmp_path / "review.html"
     page.write_text(to_html(_report(), ARTICLE), encoding="utf-8")
-    profile = tmp_path / "profile"
     # a fact link is href="#fact-3": loading that URL is what clicking it does
-    dom = subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", f"{page.as_uri()}#fact-3"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    url = f"{page.as_uri()}#fact-3"
+    dom = _chromium(tmp_path, "--dump-dom", url)
     assert 'data-active="fact-3"' in dom
     active = re.findall(r'<mark data-facts="([^"]*)" class="active">([^<]*)</mark>', dom)
     assert active, dom[:2000]
     assert all("fact-3" in ids.split() for ids, _ in active)
     assert "Federal police launched Operation Clean Sweep" in "".join(t for _, t in active)
     assert dom.count("<mark") >= 4
-    shot = tmp_path / "review.png"
-    subprocess.run(
-        [
-            CHROMIUM,
-            *FLAGS,
-            f"--user-data-dir={profile}",
-            f"--screenshot={shot}",
-            "--window-size=1280,800",
-            f"{page.as_uri()}#fact-3",
-        ],
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
-    assert shot.stat().st_size > 10_000
+    assert _screenshot(tmp_path, url).stat().st_size > 10_000
 
 
 # --------------------------------------------------------------------------- issue 16
 
 
 def _with_warning(report: OperationReport, warning: str) -> OperationReport:
-    meta = ExtractionMeta(
-        model="m",
-        endpoint_kind="other",
-        mode="JSON",
-        prompt_version="operation_report.v3",
-        schema_name="OperationReport",
-        schema_version="1.0",
-        warnings=[warning],
-    )
+    meta = extraction_meta(prompt_version="operation_report.v3", warnings=[warning])
     return report.model_copy(update={"extraction": meta})
 
 
@@ -201,31 +169,11 @@ def test_legend_warnings_and_flags_render_in_chromium(tmp_path: Path) -> None:
     assert CHROMIUM is not None
     page = tmp_path / "review.html"
     page.write_text(to_html(_with_warning(_report(), "kept after 2 attempts"), ARTICLE), "utf-8")
-    profile = tmp_path / "profile"
-    dom = subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    dom = _chromium(tmp_path, "--dump-dom", page.as_uri())
     text = _visible_text(dom)
     assert "Legend" in text and "Warnings (1)" in text and "kept after 2 attempts" in text
     assert "quote not found in article" in text and "✓ supported" in text
-    shot = tmp_path / "review.png"
-    subprocess.run(
-        [
-            CHROMIUM,
-            *FLAGS,
-            f"--user-data-dir={profile}",
-            f"--screenshot={shot}",
-            "--window-size=1280,800",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
+    shot = _screenshot(tmp_path, page.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
 
 

@@ -20,6 +20,7 @@ from summarizer.core.schema import (
     request_schema,
 )
 from tests.conftest import ROOT
+from tests.helpers import outcome
 
 ARTICLE = (
     "Iraqi forces launched the second phase of Operation Red Valley on Saturday, "
@@ -32,6 +33,10 @@ def _report(**over: Any) -> dict[str, Any]:
     base: dict[str, Any] = {"relevance": "operation_report", "summary": "An operation."}
     base.update(over)
     return base
+
+
+def _force(name: str, quote: str, role: str = "lead") -> dict[str, Any]:
+    return {"name": name, "category": "army", "role": role, "evidence": quote}
 
 
 def test_schema_files_have_not_drifted() -> None:
@@ -75,12 +80,9 @@ def test_grounding_sets_offsets_and_parses_values() -> None:
             }
         ],
         outcomes=[
-            {
-                "category": "destroyed",
-                "object": "hideouts",
-                "quantity": "between 30 and 40",
-                "evidence": "destroyed between 30 and 40 hideouts",
-            }
+            outcome(
+                "destroyed", "hideouts", "between 30 and 40", "destroyed between 30 and 40 hideouts"
+            )
         ],
     )
     r = OperationReport.model_validate(data, context=GroundingContext(ARTICLE, date(2025, 3, 17)))
@@ -103,22 +105,31 @@ def test_relative_date_unresolved_without_publication_date() -> None:
     assert r.start_date.relative
 
 
-def test_quote_not_in_article_is_a_validation_error() -> None:
-    data = _report(
-        forces=[
-            {
-                "name": "Army",
-                "category": "army",
-                "role": "lead",
-                "evidence": "The army stormed the city of Atlantis at dawn.",
-            }
-        ]
-    )
-    with pytest.raises(ValidationError, match="not found in the article"):
+@pytest.mark.parametrize(
+    ("quote", "error", "status", "supported"),
+    [
+        # not in the article at all
+        (
+            "The army stormed the city of Atlantis at dawn.",
+            "not found in the article",
+            "not_found",
+            None,
+        ),
+        # in the article, but it says nothing about this force
+        ("Troops killed 17 militants", "does not mention", "exact", False),
+    ],
+    ids=["quote_not_in_article", "value_not_in_its_quote"],
+)
+def test_a_quote_that_does_not_back_its_fact_is_a_validation_error(
+    quote: str, error: str, status: str, supported: bool | None
+) -> None:
+    data = _report(forces=[_force("Special forces", quote)])
+    with pytest.raises(ValidationError, match=error):
         OperationReport.model_validate(data, context=GroundingContext(ARTICLE))
     # the lenient pass keeps it, marked
     r = OperationReport.model_validate(data, context=GroundingContext(ARTICLE, strict=False))
-    assert r.forces[0].evidence.status == "not_found"
+    assert r.forces[0].evidence.status == status
+    assert r.forces[0].evidence.supported is supported
     assert r.grounded_share == 0.0
 
 
@@ -194,21 +205,6 @@ def test_user_schema_gets_grounding_too() -> None:
     assert v.evidence.status == "exact"
 
 
-def _force(name: str, quote: str, role: str = "lead") -> dict[str, Any]:
-    return {"name": name, "category": "army", "role": role, "evidence": quote}
-
-
-def test_value_not_in_its_quote_is_a_validation_error() -> None:
-    # the quote exists in the article but says nothing about this force
-    data = _report(forces=[_force("Special forces", "Troops killed 17 militants")])
-    with pytest.raises(ValidationError, match="does not mention"):
-        OperationReport.model_validate(data, context=GroundingContext(ARTICLE))
-    r = OperationReport.model_validate(data, context=GroundingContext(ARTICLE, strict=False))
-    assert r.forces[0].evidence.status == "exact"
-    assert r.forces[0].evidence.supported is False
-    assert r.grounded_share == 0.0
-
-
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -216,14 +212,7 @@ def test_value_not_in_its_quote_is_a_validation_error() -> None:
         ("start_date", {"raw": "Sunday", "evidence": "on Saturday"}),
         (
             "outcomes",
-            [
-                {
-                    "category": "killed",
-                    "object": "militants",
-                    "quantity": "18",
-                    "evidence": "Troops killed 17 militants",
-                }
-            ],
+            [outcome("killed", "militants", "18", "Troops killed 17 militants")],
         ),
         ("operation_name", "Operation Blue Lake"),
     ],

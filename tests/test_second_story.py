@@ -15,7 +15,7 @@ import pytest
 
 from summarizer.pipeline.cleaning import clean_page, glued
 from tests.conftest import EXAMPLES, ROOT
-from tests.test_clean import check_invariants
+from tests.test_clean import checked_clean
 
 DATA = ROOT.parent / "shared" / "evaldata" / "re3d"
 
@@ -44,6 +44,12 @@ def _header(title: str) -> str:
     return f"{title}\n{caption}\n{title}\n{caption}\nTHE RIVER GAZETTE\n{title}\n"
 
 
+def _after_a_share_bar(title: str, body: str) -> str:
+    """The lead story, a share bar, then a section headed ``title``."""
+    lead = "Iraqi forces clear villages south of Kirkuk in new sweep\n\n" + LEAD_BODY
+    return f"{lead}\nShare this:\nFacebook | Twitter | WhatsApp\n\n{title}\n{body}"
+
+
 def test_a_block_repeating_the_opening_header_is_set_aside() -> None:
     page = (
         "The River Gazette\n\n"
@@ -55,8 +61,7 @@ def test_a_block_repeating_the_opening_header_is_set_aside() -> None:
         + "\n"
         + OTHER_BODY
     )
-    result = clean_page(page)
-    check_invariants(result)
+    result = checked_clean(page)
     assert LEAD_BODY in result.main.text
     assert "Maule" not in result.main.text and "Farmers fear" not in result.main.text
     assert [s.title for s in result.set_aside] == ["Farmers fear a second dry winter in the south"]
@@ -65,28 +70,15 @@ def test_a_block_repeating_the_opening_header_is_set_aside() -> None:
 
 
 def test_a_story_sharing_no_names_after_furniture_is_set_aside() -> None:
-    page = (
-        "Iraqi forces clear villages south of Kirkuk in new sweep\n\n"
-        + LEAD_BODY
-        + "\nShare this:\nFacebook | Twitter | WhatsApp\n\n"
-        + "Farmers in Chile fear a second dry winter\n"
-        + OTHER_BODY
-    )
-    result = clean_page(page)
-    check_invariants(result)
+    page = _after_a_share_bar("Farmers in Chile fear a second dry winter", OTHER_BODY)
+    result = checked_clean(page)
     assert result.main.text.endswith(LEAD_BODY)
     assert [s.title for s in result.set_aside] == ["Farmers in Chile fear a second dry winter"]
     assert any(glued.NOTHING_SHARED in w for w in result.warnings)
 
 
 def test_a_section_about_the_same_places_stays() -> None:
-    page = (
-        "Iraqi forces clear villages south of Kirkuk in new sweep\n\n"
-        + LEAD_BODY
-        + "\nShare this:\nFacebook | Twitter | WhatsApp\n\n"
-        + "Residents return to villages near Hawija\n"
-        + RELATED_BODY
-    )
+    page = _after_a_share_bar("Residents return to villages near Hawija", RELATED_BODY)
     result = clean_page(page)
     assert not result.set_aside and not result.warnings
     assert RELATED_BODY in result.main.text

@@ -29,8 +29,6 @@ import pytest
 import requests
 import schemathesis
 import uvicorn
-import yaml
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from summarizer.apps.serve import TEXT_PATTERN, ServeConfig, create_app, read_text
@@ -38,7 +36,7 @@ from summarizer.apps.serve.wire import _INVISIBLE
 from summarizer.core.schema import OperationReport, iter_evidence
 from summarizer.errors import InputError
 from summarizer.settings import EMBEDDED_MODEL_NAME
-from tests.conftest import CASSETTES, EXAMPLES, ROOT, load_manifest
+from tests.conftest import CASSETTES, EXAMPLES, ROOT, load_manifest, recorded_answer
 
 if str(ROOT / "bench") not in sys.path:
     sys.path.insert(0, str(ROOT / "bench"))
@@ -55,12 +53,10 @@ def recorded_example() -> tuple[dict[str, Any], bytes]:
     """An example article and the embedded model's final recorded answer for it: the
     first whose answer reports an operation with forces (the tests look at those)."""
     for entry in load_manifest():
-        tape_path = CASSETTES / f"example_{Path(entry['file']).stem}.yaml"
-        if not tape_path.is_file():
+        stem = Path(entry["file"]).stem
+        if not (CASSETTES / f"example_{stem}.yaml").is_file():
             continue  # being re-recorded
-        tape = yaml.safe_load(tape_path.read_text(encoding="utf-8"))
-        body = tape["interactions"][-1]["response"]["body"]["string"]
-        raw = body.encode() if isinstance(body, str) else bytes(body)
+        raw = recorded_answer(stem)
         answer = json.loads(json.loads(raw)["choices"][0]["message"]["content"])
         if answer.get("relevance") == "operation_report" and answer.get("forces"):
             return entry, raw
@@ -382,12 +378,11 @@ def test_openapi_report_schema_admits_what_validation_admits(client: Any) -> Non
 
 
 @contextlib.contextmanager
-def running(app: FastAPI) -> Iterator[str]:
-    """``app`` on uvicorn in a thread, on a free loopback port."""
+def serving(config: uvicorn.Config) -> Iterator[tuple[str, int]]:
+    """uvicorn as ``config`` says, in a thread, on a free loopback port: its address."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="error", timeout_graceful_shutdown=5))
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -396,7 +391,7 @@ def running(app: FastAPI) -> Iterator[str]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield sock.getsockname()[:2]
     finally:
         server.should_exit = True
         thread.join(15)
@@ -423,8 +418,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         config = ServeConfig(
             api_key=KEY, max_body_bytes=16384, max_batch_items=3, request_timeout_s=20
         )
-        with running(create_app(settings, config)) as url:
-            yield url, stub
+        app = create_app(settings, config)
+        with serving(uvicorn.Config(app, log_level="error", timeout_graceful_shutdown=5)) as at:
+            yield f"http://{at[0]}:{at[1]}", stub
 
 
 def _exchange(url: str, head: bytes, body_parts: list[bytes]) -> bytes:

@@ -38,7 +38,7 @@ from summarizer.errors import ConfigError, LocalModelError
 from summarizer.pipeline.summarizer import Summarizer
 from summarizer.settings import EMBEDDED_MODEL_NAME
 from tests.conftest import ROOT
-from tests.test_serve import ARTICLE, BODY, KEY
+from tests.test_serve import ARTICLE, BODY, KEY, serving
 
 if str(ROOT / "bench") not in sys.path:
     sys.path.insert(0, str(ROOT / "bench"))
@@ -60,27 +60,6 @@ def server_config(app: FastAPI, config: ServeConfig) -> uvicorn.Config:
     return uvicorn_config(app, config, log_level="error", timeout_graceful_shutdown=5)
 
 
-@contextlib.contextmanager
-def serving(app: FastAPI, config: ServeConfig) -> Iterator[Address]:
-    """``app`` on uvicorn in a thread, on a free loopback port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(server_config(app, config))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield sock.getsockname()[:2]
-    finally:
-        server.should_exit = True
-        thread.join(15)
-        sock.close()
-
-
 @pytest.fixture
 def stub() -> Iterator[FaultServer]:
     with FaultServer(BODY) as srv:
@@ -97,7 +76,7 @@ def serve(settings_for: Any, stub: FaultServer) -> Iterator[Callable[..., tuple[
         settings = settings_for(base_url=stub.url, max_reasks=0, timeout=30.0)
         config = make_config(**values)
         app = create_app(settings, config)
-        return stack.enter_context(serving(app, config)), app
+        return stack.enter_context(serving(server_config(app, config))), app
 
     with stack:
         yield start

@@ -27,6 +27,7 @@ from summarizer.errors import ConfigError, InputError
 from summarizer.outputs import tables
 from summarizer.runs.many import ItemError, ItemResult
 from tests.conftest import EXAMPLES, load_manifest
+from tests.helpers import extraction_meta, outcome
 from tests.test_consolidate import campaign_reports
 
 EXPECTED = EXAMPLES / "expected"
@@ -93,9 +94,6 @@ ARTICLE = (
 
 
 def synthetic() -> OperationReport:
-    def outcome(category: str, obj: str, qty: str | None, quote: str, **kw: Any) -> dict[str, Any]:
-        return {"category": category, "object": obj, "quantity": qty, "evidence": quote, **kw}
-
     data: dict[str, Any] = {
         "relevance": "operation_report",
         "operation_name": "Operation Dune Shield",
@@ -295,16 +293,7 @@ def test_date_precision_day_and_unknown() -> None:
 
 
 def _meta(source: str) -> ExtractionMeta:
-    return ExtractionMeta(
-        model="m",
-        endpoint_kind="other",
-        mode="JSON",
-        prompt_version="operation_report.v1",
-        schema_name="OperationReport",
-        schema_version="1.0",
-        source=source,
-        published=date(2025, 4, 2),
-    )
+    return extraction_meta(source=source, published=date(2025, 4, 2))
 
 
 def test_failed_and_skipped_items_keep_a_row_in_reports_only() -> None:

@@ -4,21 +4,17 @@ embedded model (taken from an example cassette, never written by hand)."""
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from summarizer.errors import TransportError
 from summarizer.pipeline.summarizer import Summarizer
-from tests.conftest import CASSETTES, EXAMPLES, load_manifest
+from tests.conftest import EXAMPLES, Posted, Reply, load_manifest, recorded_answer
 
 ENTRY = load_manifest()[0]
 ARTICLE = EXAMPLES / ENTRY["file"]
@@ -26,9 +22,7 @@ PUBLISHED = date.fromisoformat(ENTRY["published"])
 
 
 def recorded_body() -> bytes:
-    tape = yaml.safe_load((CASSETTES / f"example_{Path(ENTRY['file']).stem}.yaml").read_text())
-    body = tape["interactions"][-1]["response"]["body"]["string"]
-    return body.encode() if isinstance(body, str) else bytes(body)
+    return recorded_answer(Path(ENTRY["file"]).stem)
 
 
 class Script:
@@ -41,46 +35,21 @@ class Script:
         self.headers: list[dict[str, str]] = []
         self.paths: list[str] = []
 
+    def answer(self, request: Posted) -> Reply:
+        n = len(self.seen)
+        self.seen.append(time.monotonic())
+        self.bodies.append(request.body)
+        self.headers.append(request.headers)
+        self.paths.append(request.path)
+        status, headers, body, delay = self.steps[min(n, len(self.steps) - 1)]
+        time.sleep(delay)
+        return status, headers, body
+
 
 @pytest.fixture
-def fake_server() -> Iterator[Any]:
-    servers: list[ThreadingHTTPServer] = []
-
-    def start(script: Script) -> str:
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                n = len(script.seen)
-                script.seen.append(time.monotonic())
-                length = int(self.headers.get("content-length", 0))
-                script.bodies.append(json.loads(self.rfile.read(length)))
-                script.headers.append({k.lower(): v for k, v in self.headers.items()})
-                script.paths.append(self.path)
-                status, headers, body, delay = script.steps[min(n, len(script.steps) - 1)]
-                time.sleep(delay)
-                try:
-                    self.send_response(status)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(body)))
-                    for k, v in headers.items():
-                        self.send_header(k, v)
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-        srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        srv.daemon_threads = True
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-        servers.append(srv)
-        return f"http://127.0.0.1:{srv.server_address[1]}/v1"
-
-    yield start
-    for srv in servers:
-        srv.shutdown()
-        srv.server_close()
+def fake_server(loopback: Any) -> Callable[[Script], str]:
+    """The loopback stub, answering as ``script`` says."""
+    return lambda script: loopback(script.answer)
 
 
 ERR = b'{"error": {"message": "busy", "type": "server_error"}}'

@@ -17,7 +17,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Protocol
 
-from summarizer.cache.store import DiskBackend, RedisBackend
+from summarizer.cache.store import DiskBackend, Outage, RedisBackend
 
 if TYPE_CHECKING:
     from summarizer.settings import Settings
@@ -63,7 +63,7 @@ class Claims:
         self._tick = threading.Condition(self._lock)
         self._renewer: threading.Thread | None = None
         self._closed = False
-        self._warned = False
+        self._outage = Outage(log)  # said once: claims never report a recovery
 
     @classmethod
     def for_settings(cls, settings: Settings, *, ttl: float = CLAIM_TTL) -> Claims | None:
@@ -142,10 +142,7 @@ class Claims:
                             del self._held[key]
 
     def _failed(self, exc: BaseException) -> None:
-        with self._lock:
-            first, self._warned = not self._warned, True
-        level = logging.WARNING if first else logging.DEBUG
-        log.log(level, "claims: %s; going on unclaimed (a request may be made twice)", exc)
+        self._outage.failed("claims: %s; going on unclaimed (a request may be made twice)", exc)
 
     def close(self) -> None:
         """Release every claim still held (a stopped run's requests are abandoned: no

@@ -192,7 +192,7 @@ INDEX_LIMIT_BYTES = 2**30
 
 
 class InputIndex:
-    """Derived data beside the responses (see ``Summarizer._indexed_job``): anything it
+    """Derived data beside the responses (see :mod:`summarizer.pipeline.keys`): anything it
     holds can be worked out again, so it is written without waiting for the disk
     (``synchronous=OFF``: a crashed machine may lose or damage it, never the answers),
     and every failure, opening included, is only a miss.  Its own directory keeps it
@@ -606,6 +606,30 @@ def answer_entry_ok(entry: dict[str, Any]) -> bool:
 _SIGNED = "hmac-sha256:"
 
 
+class Outage:
+    """A remote store's failures, told once: the first at WARNING, the rest at DEBUG
+    (every request of a run would log one otherwise), until :meth:`over` says it
+    answers again.  The cache and the claims both go on without their store."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self._log = logger
+        self._lock = threading.Lock()
+        self.on = False
+
+    def failed(self, message: str, *args: object) -> None:
+        with self._lock:
+            first, self.on = not self.on, True
+        self._log.log(logging.WARNING if first else logging.DEBUG, message, *args)
+
+    def over(self) -> bool:
+        """Whether an outage ends now: the store answered after failing."""
+        if not self.on:
+            return False
+        with self._lock:
+            was, self.on = self.on, False
+        return was
+
+
 class ResponseCache:
     """JSON answers over a :class:`CacheBackend` (``diskcache`` in ``directory/responses``
     unless another is given), and the local :class:`InputIndex`.
@@ -636,7 +660,7 @@ class ResponseCache:
         self._check = check
         self._signing_key = signing_key or None
         self._lock = threading.Lock()
-        self._failing = False
+        self._outage = Outage(log)
         #: prepared inputs -> their answer's key (derived, see :class:`InputIndex`)
         self.index = InputIndex(Path(directory) / "inputs", top=Path(directory))
 
@@ -687,17 +711,11 @@ class ResponseCache:
         return backend.open()
 
     def _degraded(self, exc: CacheError) -> None:
-        with self._lock:
-            first, self._failing = not self._failing, True
-        level = logging.WARNING if first else logging.DEBUG
-        log.log(level, "%s; going on without the shared cache (misses)", exc)
+        self._outage.failed("%s; going on without the shared cache (misses)", exc)
 
     def _recovered(self) -> None:
-        if self._failing:
-            with self._lock:
-                was, self._failing = self._failing, False
-            if was:
-                log.warning("the shared cache answers again: %s", self.location)
+        if self._outage.over():
+            log.warning("the shared cache answers again: %s", self.location)
 
     @property
     def location(self) -> str:

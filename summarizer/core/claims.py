@@ -698,3 +698,5 @@ negated = _negated
 attempted = _attempted
 categories_of = _categories_of
 shared_with_other = _shared_with_other
+phase_numbers = _phase_numbers
+AREA_PATTERN = _AREA_RE

@@ -108,10 +108,13 @@ _YEAR = r"(19[0-9]{2}|2[01][0-9]{2})(?![0-9])"  # 1900-2199: "at 1600 GMT" is no
 _YEAR_AFTER_RE = re.compile(rf"(?:\s*-\s*[0-9]{{1,2}}{ORDINAL})?[\s,.]*{_YEAR}")
 _ANY_YEAR_RE = re.compile(rf"(?<![0-9]){_YEAR}")
 
-_DAY_BEFORE_YESTERDAY_RE = re.compile(r"\bday\s+before\s+yesterday\b")
-_YESTERDAY_RE = re.compile(r"\b(?:yesterday|last\s+night)\b")
-_TODAY_RE = re.compile(r"\b(?:today|tonight|this\s+(?:morning|afternoon|evening))\b")
-_TOMORROW_RE = re.compile(r"\btomorrow\b")
+#: words that name a day by its distance from publication, the longest first
+_DAY_OFFSETS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"\bday\s+before\s+yesterday\b"), -2),
+    (re.compile(r"\b(?:yesterday|last\s+night)\b"), -1),
+    (re.compile(r"\b(?:today|tonight|this\s+(?:morning|afternoon|evening))\b"), 0),
+    (re.compile(r"\btomorrow\b"), 1),
+)
 _DAYS_AGO_RE = re.compile(r"\b([0-9]{1,6}|" + "|".join(_COUNT_WORDS) + r")\s+days?\s+ago\b")
 _WEEKDAY_RE = re.compile(
     r"\b(?:(this\s+past|past|last|previous|this|next|coming|on)\s+)?"
@@ -261,13 +264,7 @@ def _weekday(mod: str | None, name: str, published: datetime.date) -> datetime.d
 
 def _relative(text: str, published: datetime.date | None) -> ParsedDate | None:
     """Words that only mean something against the publication date."""
-    day_offsets = (
-        (_DAY_BEFORE_YESTERDAY_RE, -2),
-        (_YESTERDAY_RE, -1),
-        (_TODAY_RE, 0),
-        (_TOMORROW_RE, 1),
-    )
-    for regex, offset in day_offsets:
+    for regex, offset in _DAY_OFFSETS:
         if regex.search(text):
             return _from_date(_offset(published, offset), relative=True)
     ago = _DAYS_AGO_RE.search(text)

@@ -13,8 +13,10 @@ parses in about a millisecond).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -34,6 +36,10 @@ INSTALL_HINT = (
 _LOCK = threading.Lock()
 _STATE: dict[str, Language] = {}
 _DOCS: OrderedDict[str, Doc] = OrderedDict()
+#: whole articles analysed with entities (the labelling mode parses each page once)
+ARTICLE_CACHE_SIZE = 64
+_ARTICLES: OrderedDict[str, Doc] = OrderedDict()
+_PARAGRAPHS = re.compile(r"(?<=\n\n)")
 
 
 class ModelMissingError(RuntimeError):
@@ -58,22 +64,47 @@ def pipeline() -> Language:
         return nlp
 
 
+def _memoised(
+    memo: OrderedDict[str, Doc], size: int, text: str, run: Callable[[Language], Doc]
+) -> Doc:
+    """``run(pipeline())`` for ``text``, kept in ``memo`` (the least recently used
+    dropped past ``size``); the pipeline is called under the lock."""
+    with _LOCK:
+        doc = memo.get(text)
+        if doc is not None:
+            memo.move_to_end(text)
+            return doc
+    nlp = pipeline()
+    with _LOCK:
+        doc = run(nlp)
+        memo[text] = doc
+        if len(memo) > size:
+            memo.popitem(last=False)
+        return doc
+
+
 def parse(text: str) -> Doc:
     """The parsed ``text`` (tagger, parser, lemmatizer; no entities), memoised.
 
     Callers must not modify the returned ``Doc``: it is shared."""
-    with _LOCK:
-        doc = _DOCS.get(text)
-        if doc is not None:
-            _DOCS.move_to_end(text)
-            return doc
-    nlp = pipeline()
-    with _LOCK:
-        doc = nlp(text, disable=["ner"])
-        _DOCS[text] = doc
-        if len(_DOCS) > CACHE_SIZE:
-            _DOCS.popitem(last=False)
-        return doc
+    return _memoised(_DOCS, CACHE_SIZE, text, lambda nlp: nlp(text, disable=["ner"]))
+
+
+def analyse(text: str) -> Doc:
+    """``text`` with the whole pipeline: sentences, entities, noun chunks, lemmas and
+    dependency heads, offsets into ``text``; memoised per article.
+
+    Callers must not modify the returned ``Doc``: it is shared."""
+    return _memoised(_ARTICLES, ARTICLE_CACHE_SIZE, text, lambda nlp: _by_paragraph(nlp, text))
+
+
+def _by_paragraph(nlp: Language, text: str) -> Doc:
+    """One paragraph at a time, joined again (the same characters, so the same
+    offsets): a sentence never runs across a blank line into a caption or a heading."""
+    from spacy.tokens import Doc
+
+    paragraphs = [p for p in _PARAGRAPHS.split(text) if p] or [text]
+    return Doc.from_docs(list(nlp.pipe(paragraphs)), ensure_whitespace=False)
 
 
 def entities(text: str) -> list[tuple[str, str]]:

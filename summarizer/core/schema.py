@@ -110,6 +110,11 @@ class _Model(BaseModel):
 # --------------------------------------------------------------------------- evidence
 
 
+def _string_view(max_length: int, description: str) -> dict[str, Any]:
+    """The request view of a model sent as one string (:class:`_StringInRequest`)."""
+    return {"type": "string", "maxLength": max_length, "description": description}
+
+
 class _StringInRequest(_Model):
     """A model the request view shows as one string (``_request_view``) and that
     accepts one: the model spends output tokens only on the words it must copy, and
@@ -162,12 +167,8 @@ class Evidence(_StringInRequest):
         """Located in the article and not contradicted by the fact it backs."""
         return self.status in ("exact", "normalized", "fuzzy") and self.supported is not False
 
-    _request_field: ClassVar[str] = "quote"
-    _request_view: ClassVar[dict[str, Any] | None] = {
-        "type": "string",
-        "maxLength": 200,
-        "description": "Exact words copied from the article that state this fact.",
-    }
+    _request_field = "quote"
+    _request_view = _string_view(200, "Exact words copied from the article that state this fact.")
 
     @model_validator(mode="after")
     def _ground(self, info: ValidationInfo) -> Evidence:
@@ -251,12 +252,11 @@ class Quantity(_StringInRequest):
 
     _area: ClassVar[bool] = False  # subclasses parse into km²
 
-    _request_field: ClassVar[str] = "raw"
-    _request_view: ClassVar[dict[str, Any] | None] = {
-        "type": "string",
-        "maxLength": 80,
-        "description": "The figure with its qualifier as written, e.g. 'more than 40'.",
-    }
+    _request_field = "raw"
+    # typed as the base declares it: Area, a subclass, has no string view
+    _request_view: ClassVar[dict[str, Any] | None] = _string_view(
+        80, "The figure with its qualifier as written, e.g. 'more than 40'."
+    )
 
     @model_validator(mode="after")
     def _parse(self, info: ValidationInfo) -> Quantity:
@@ -336,8 +336,6 @@ class DateFact(_Model):
 
 # --------------------------------------------------------------------------- facts
 
-Relevance = Literal["operation_report", "mentions_operation", "not_about_operations"]
-Status = Literal["announced", "launched", "ongoing", "concluded", "planned", "unknown"]
 LocationKind = Literal[
     "province",
     "district",
@@ -490,6 +488,11 @@ class ExtractionMeta(_Model):
     library_version: str = ""
 
 
+#: the report's own verdicts: what the page is, and where the operation stands
+Relevance = Literal["operation_report", "mentions_operation", "not_about_operations"]
+Status = Literal["announced", "launched", "ongoing", "concluded", "planned", "unknown"]
+
+
 class OperationReport(_Model):
     """One article's account of a military or security operation."""
 
@@ -634,19 +637,11 @@ class OperationReport(_Model):
         )
 
 
+#: the places, forces, people and outcomes a report lists (and the area)
+_LISTED_FACTS = ("locations", "area", "forces", "adversaries", "officials", "outcomes")
 #: the facts an operation report should state at least one of
-_STATED_FACTS = (
-    "operation_name",
-    "start_date",
-    "country",
-    "locations",
-    "area",
-    "forces",
-    "adversaries",
-    "officials",
-    "outcomes",
-)
-
+_STATED_FACTS = ("operation_name", "start_date", "country", *_LISTED_FACTS)
+#: every fact field: emptied when the page is not about operations
 _FACT_FIELDS = (
     "operation_name",
     "status",
@@ -656,12 +651,7 @@ _FACT_FIELDS = (
     "start_date",
     "end_date",
     "country",
-    "locations",
-    "area",
-    "forces",
-    "adversaries",
-    "officials",
-    "outcomes",
+    *_LISTED_FACTS,
     "objectives",
     "sources",
 )

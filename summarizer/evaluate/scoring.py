@@ -31,18 +31,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from summarizer.core.schema import OperationReport
+from summarizer.evaluate import matching
 from summarizer.evaluate.gold import Gold, GoldName, GoldNumber, GoldOutcome, Trap
-from summarizer.evaluate.matching import (
-    AREA_TOLERANCE,
-    COUNT_TOLERANCE,
-    date_matches,
-    name_tier,
-    number_matches,
-    object_tier,
-    one_to_one,
-    op_name_key,
-    quantity_has,
-)
 
 LIST_FIELDS: tuple[str, ...] = ("forces", "locations", "officials", "adversaries", "outcomes")
 #: right/wrong per report; a verdict of None (not scored) is left out of the accuracy
@@ -173,10 +163,14 @@ def _score_list(
     """Counts, required gold index -> pred index, and the pred indices matched to anything."""
     required = [i for i, g in enumerate(gold) if not g.optional]
     optional = [i for i, g in enumerate(gold) if g.optional]
-    req = one_to_one(len(required), len(pred), lambda g, p: tier(gold[required[g]], pred[p]))
+    req = matching.one_to_one(
+        len(required), len(pred), lambda g, p: tier(gold[required[g]], pred[p])
+    )
     pairs = {required[g]: p for g, p in req.items()}
     rest = [p for p in range(len(pred)) if p not in req.values()]
-    opt = one_to_one(len(optional), len(rest), lambda g, p: tier(gold[optional[g]], pred[rest[p]]))
+    opt = matching.one_to_one(
+        len(optional), len(rest), lambda g, p: tier(gold[optional[g]], pred[rest[p]])
+    )
     used = set(pairs.values()) | {rest[p] for p in opt.values()}
     score = FieldScore(
         tp=len(pairs),
@@ -206,9 +200,9 @@ def _describe_outcome(o: Any) -> str:
 
 
 def _outcome_tier(g: GoldOutcome, o: Any) -> int:
-    if o.category not in g.category or not number_matches(g.value, o.quantity):
+    if o.category not in g.category or not matching.number_matches(g.value, o.quantity):
         return 0
-    return object_tier(o.object, g.object)
+    return matching.object_tier(o.object, g.object)
 
 
 # --------------------------------------------------------------------------- traps
@@ -226,29 +220,31 @@ def _check_traps(pred: OperationReport, gold: Gold, used: Mapping[str, set[int]]
 
 def _trap_fires(trap: Trap, pred: OperationReport, used: Mapping[str, set[int]]) -> bool:
     if trap.field == "operation_name":
-        return pred.operation_name is not None and op_name_key(pred.operation_name) in {
-            op_name_key(n) for n in trap.name
+        return pred.operation_name is not None and matching.op_name_key(pred.operation_name) in {
+            matching.op_name_key(n) for n in trap.name
         }
     if trap.field == "phase":
         return pred.phase is not None and pred.phase == trap.value
     if trap.field == "area":
-        return trap.value is not None and quantity_has(pred.area, trap.value, AREA_TOLERANCE)
+        return trap.value is not None and matching.quantity_has(
+            pred.area, trap.value, matching.AREA_TOLERANCE
+        )
     if trap.field == "start_date":
-        return trap.date is not None and date_matches(trap.date, pred.start_date)
+        return trap.date is not None and matching.date_matches(trap.date, pred.start_date)
     items: list[Any] = getattr(pred, trap.field)
     if trap.field == "outcomes":
         assert trap.value is not None
         value = trap.value
         return any(
-            quantity_has(o.quantity, value, COUNT_TOLERANCE)
+            matching.quantity_has(o.quantity, value, matching.COUNT_TOLERANCE)
             for i, o in enumerate(items)
             if i not in used[trap.field]
         )
     for i, item in enumerate(items):
         if trap.except_role is not None:
-            if item.role != trap.except_role and name_tier(item.name, trap.name):
+            if item.role != trap.except_role and matching.name_tier(item.name, trap.name):
                 return True
-        elif i not in used[trap.field] and name_tier(item.name, trap.name):
+        elif i not in used[trap.field] and matching.name_tier(item.name, trap.name):
             return True
     return False
 
@@ -307,7 +303,7 @@ def _score_lists(
         fields[name], pairs[name], used[name] = _score_list(
             gold_items,
             pred_items,
-            lambda g, p: name_tier(p.name, g.name),
+            lambda g, p: matching.name_tier(p.name, g.name),
             lambda g: g.name[0],
             lambda p: str(p.name),
         )
@@ -333,15 +329,17 @@ def _scalars(pred: OperationReport, gold: Gold) -> dict[str, bool | None]:
         "phase": pred.phase == gold.phase,
         "area_value": area_value,
         "area_qualifier": area_qualifier,
-        "start_date": any(date_matches(d, pred.start_date) for d in gold.start_date),
+        "start_date": any(matching.date_matches(d, pred.start_date) for d in gold.start_date),
     }
 
 
 def _area_verdicts(pred: OperationReport, gold: Gold) -> tuple[bool, bool | None]:
     """(value right, qualifier right or None when the gold states no qualifier)."""
     if gold.area is None:
-        return pred.area is None or number_matches(None, pred.area), None
-    value = pred.area is not None and number_matches(gold.area.value, pred.area, AREA_TOLERANCE)
+        return pred.area is None or matching.number_matches(None, pred.area), None
+    value = pred.area is not None and matching.number_matches(
+        gold.area.value, pred.area, matching.AREA_TOLERANCE
+    )
     if gold.area.qualifier is None:
         return value, None
     return value, pred.area is not None and pred.area.qualifier == gold.area.qualifier
@@ -351,8 +349,8 @@ def _operation_name_right(pred: OperationReport, gold: Gold) -> bool:
     """An empty gold name means "no name stated": then the prediction must name none."""
     if not gold.operation_name:
         return not pred.operation_name
-    return pred.operation_name is not None and op_name_key(pred.operation_name) in {
-        op_name_key(n) for n in gold.operation_name
+    return pred.operation_name is not None and matching.op_name_key(pred.operation_name) in {
+        matching.op_name_key(n) for n in gold.operation_name
     }
 
 
@@ -360,7 +358,7 @@ def _country_right(pred: OperationReport, gold: Gold) -> bool | None:
     """Equal name keys with any gold alternative; None (not scored) without a gold country."""
     if not gold.country:
         return None
-    return pred.country is not None and name_tier(pred.country.name, gold.country) == 2
+    return pred.country is not None and matching.name_tier(pred.country.name, gold.country) == 2
 
 
 # --------------------------------------------------------------------------- aggregate

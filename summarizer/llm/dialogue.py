@@ -161,34 +161,54 @@ class _Dialogue:
 Dialogue = Generator[dict[str, Any], Any, BaseModel]
 
 
+class _Turns:
+    """A dialogue driven one request at a time: the generator protocol, shared by the
+    sync and async drivers, which only make the calls."""
+
+    def __init__(self, dialogue: Dialogue) -> None:
+        self._dialogue = dialogue
+        #: what to send next; None once the dialogue has its value
+        self.request: dict[str, Any] | None = next(dialogue)
+        self.value: BaseModel | None = None
+
+    def answer(self, response: Any) -> None:
+        self._next(self._dialogue.send, response)
+
+    def fail(self, exc: Exception) -> None:
+        """The call failed: the dialogue decides, again or give up (raising)."""
+        self._next(self._dialogue.throw, exc)
+
+    def _next(self, step: Callable[[Any], dict[str, Any]], arg: Any) -> None:
+        try:
+            self.request = step(arg)
+        except StopIteration as done:
+            self.request, self.value = None, cast(BaseModel, done.value)
+
+
 def _drive(dialogue: Dialogue, create: Callable[..., Any]) -> BaseModel:
     """Run a dialogue over a sync transport."""
-    request = next(dialogue)
-    try:
-        while True:
-            try:
-                response = create(**request)
-            except Exception as exc:  # noqa: BLE001 - the dialogue decides: again, or give up
-                request = dialogue.throw(exc)
-            else:
-                request = dialogue.send(response)
-    except StopIteration as done:
-        return cast(BaseModel, done.value)
+    turns = _Turns(dialogue)
+    while turns.request is not None:
+        try:
+            response = create(**turns.request)
+        except Exception as exc:  # noqa: BLE001 - the dialogue decides: again, or give up
+            turns.fail(exc)
+        else:
+            turns.answer(response)
+    return cast(BaseModel, turns.value)
 
 
 async def _adrive(dialogue: Dialogue, create: Callable[..., Awaitable[Any]]) -> BaseModel:
     """Async twin of :func:`_drive`."""
-    request = next(dialogue)
-    try:
-        while True:
-            try:
-                response = await create(**request)
-            except Exception as exc:  # noqa: BLE001 - the dialogue decides: again, or give up
-                request = dialogue.throw(exc)
-            else:
-                request = dialogue.send(response)
-    except StopIteration as done:
-        return cast(BaseModel, done.value)
+    turns = _Turns(dialogue)
+    while turns.request is not None:
+        try:
+            response = await create(**turns.request)
+        except Exception as exc:  # noqa: BLE001 - the dialogue decides: again, or give up
+            turns.fail(exc)
+        else:
+            turns.answer(response)
+    return cast(BaseModel, turns.value)
 
 
 def _mode_handlers(mode_name: str) -> Any:

@@ -38,7 +38,7 @@ E = TypeVar("E", bound=SummarizerError)
 
 class EndpointRefused(Exception):
     """An answer the HTTP client refused to take (too large, a redirect), raised as
-    its own ``openai.OpenAIError`` subclass by :mod:`summarizer.llm.client`: not
+    its own ``openai.OpenAIError`` subclass by :mod:`summarizer.llm.guarded`: not
     retried, reported as a ``TransportError`` with its message (which names the size or
     the status and masked URL, never the content or the key)."""
 
@@ -219,6 +219,18 @@ def async_transport_create(
 
 
 # --------------------------------------------------------------------------- one call
+
+
+@dataclass(frozen=True)
+class Call:
+    """One structured call: what it asks (settings, model name, schema, messages) and
+    the text its quotes are grounded in."""
+
+    settings: Settings
+    model: str
+    schema: type[BaseModel]
+    messages: list[dict[str, str]]
+    source: GroundingContext
 
 
 @dataclass
@@ -413,57 +425,36 @@ def _as_schema(value: BaseModel, schema: type[T]) -> T:
     return schema.model_construct(_fields_set=set(value.model_fields_set), **fields)
 
 
-def _ask(
-    settings: Settings,
-    model: str,
-    schema: type[BaseModel],
-    messages: list[dict[str, str]],
-    source: GroundingContext,
-    stats: CallStats,
-) -> dict[str, Any]:
+def _ask(call: Call, stats: CallStats) -> dict[str, Any]:
     """The structured create's arguments for one live call."""
     return {
-        "response_model": schema,
-        "max_retries": settings.max_reasks,
-        "context": source.with_strict(True),
+        "response_model": call.schema,
+        "max_retries": call.settings.max_reasks,
+        "context": call.source.with_strict(True),
         "stats": stats,
-        **_request_kwargs(settings, model, messages),
+        **_request_kwargs(call.settings, call.model, call.messages),
     }
 
 
-def run_sync(
-    patched: Callable[..., Any],
-    settings: Settings,
-    model: str,
-    schema: type[T],
-    messages: list[dict[str, str]],
-    source: GroundingContext,
-) -> Answer:
+def run_sync(patched: Callable[..., Any], call: Call) -> Answer:
     """One live call through :func:`instructor_create`'s ``patched``: the answer, or
     (after the last re-ask) the kept one; anything else a ``SummarizerError``."""
     stats, started = CallStats(), time.perf_counter()
     try:
-        value = patched(**_ask(settings, model, schema, messages, source, stats))
+        value = patched(**_ask(call, stats))
     except Exception as exc:  # noqa: BLE001 - classified in _fallback
-        return _fallback(exc, schema, source, stats, started)
-    return _answer(value, schema, stats, started)
+        return _fallback(exc, call.schema, call.source, stats, started)
+    return _answer(value, call.schema, stats, started)
 
 
-async def run_async(
-    patched: Callable[..., Awaitable[Any]],
-    settings: Settings,
-    model: str,
-    schema: type[T],
-    messages: list[dict[str, str]],
-    source: GroundingContext,
-) -> Answer:
+async def run_async(patched: Callable[..., Awaitable[Any]], call: Call) -> Answer:
     """Async twin of :func:`run_sync`."""
     stats, started = CallStats(), time.perf_counter()
     try:
-        value = await patched(**_ask(settings, model, schema, messages, source, stats))
+        value = await patched(**_ask(call, stats))
     except Exception as exc:  # noqa: BLE001 - classified in _fallback
-        return _fallback(exc, schema, source, stats, started)
-    return _answer(value, schema, stats, started)
+        return _fallback(exc, call.schema, call.source, stats, started)
+    return _answer(value, call.schema, stats, started)
 
 
 # --------------------------------------------------------------------------- provider batches
@@ -505,16 +496,7 @@ def request_body(
     return sent[0]
 
 
-def answer_completion(
-    settings: Settings,
-    model: str,
-    schema: type[T],
-    messages: list[dict[str, str]],
-    source: GroundingContext,
-    completion: dict[str, Any],
-    *,
-    lenient: bool = False,
-) -> Answer:
+def answer_completion(call: Call, completion: dict[str, Any], *, lenient: bool = False) -> Answer:
     """Validate a chat completion obtained elsewhere (a provider batch's output line) as
     :func:`run_sync` validates a live first answer: the same request is built, the same
     instructor parser reads the answer under strict grounding, its tokens are counted.
@@ -526,20 +508,20 @@ def answer_completion(
     response = ChatCompletion.model_construct(**completion)
     stats, started = CallStats(), time.perf_counter()
     patched = instructor_create(
-        transport_create(settings, lambda **kwargs: response),
-        mode_for(settings),
+        transport_create(call.settings, lambda **kwargs: response),
+        mode_for(call.settings),
         is_async=False,
         lenient_last=lenient,
     )
-    ask = {**_ask(settings, model, schema, messages, source, stats), "max_retries": 0}
     try:
-        value = patched(**ask)
+        value = patched(**{**_ask(call, stats), "max_retries": 0})
     except Exception as exc:  # noqa: BLE001 - classified in _fallback
-        kept = _fallback(exc, schema, source, stats, started)  # raises what is not an answer
+        # raises what is not an answer
+        kept = _fallback(exc, call.schema, call.source, stats, started)
         if lenient:
             return kept
         raise _no_reask(exc, stats) from None
-    return _answer(value, schema, stats, started)
+    return _answer(value, call.schema, stats, started)
 
 
 def _no_reask(exc: Exception, stats: CallStats) -> ExtractionError:

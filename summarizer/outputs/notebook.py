@@ -24,7 +24,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any, overload
 
 from summarizer.core.schema import DateFact, Evidence, ExtractionMeta, OperationReport
-from summarizer.outputs.review import Fact, collect_facts, date_text
+from summarizer.outputs.review import Fact, collect_facts, date_text, facts_by_section
 from summarizer.outputs.timeline import register_formatters as register_timelines
 
 if TYPE_CHECKING:
@@ -154,11 +154,8 @@ def _highlighted(text: str, facts: list[Fact], uid: str) -> str:
 
 
 def _facts_list(facts: list[Fact], uid: str, linked: bool) -> str:
-    by_section: dict[str, list[Fact]] = {}
-    for f in facts:
-        by_section.setdefault(f.section, []).append(f)
     out: list[str] = []
-    for section, group in by_section.items():
+    for section, group in facts_by_section(facts).items():
         out.append(f"<h4>{escape(section)}</h4><ul>")
         for f in group:
             label = escape(f.label)

@@ -94,6 +94,15 @@ def _highlighted(text: str, facts: list[Fact]) -> str:
     return "".join(parts)
 
 
+def facts_by_section(facts: list[Fact]) -> dict[str, list[Fact]]:
+    """Facts grouped under their section, sections and facts in reading order: how the
+    review page and the notebook view list them."""
+    by_section: dict[str, list[Fact]] = {}
+    for f in facts:
+        by_section.setdefault(f.section, []).append(f)
+    return by_section
+
+
 def _flag(ev: Evidence) -> str:
     """Where the quote was found, when that needs saying."""
     if ev.status == "not_found":
@@ -197,11 +206,8 @@ def to_html(
     if article is None:
         raise ValueError("pass the article text: this report was not extracted here")
     facts = collect_facts(report)
-    by_section: dict[str, list[Fact]] = {}
-    for f in facts:
-        by_section.setdefault(f.section, []).append(f)
     items: list[str] = []
-    for section, group in by_section.items():
+    for section, group in facts_by_section(facts).items():
         items.append(f"<h2>{html.escape(section)}</h2><ul>")
         for f in group:
             cls = "" if f.evidence.grounded else ' class="ungrounded"'

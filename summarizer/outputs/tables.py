@@ -422,30 +422,34 @@ def _participants(r: OperationReport) -> list[Force]:
     return sorted((f for f in r.forces if _took_part(f)), key=lambda f: f.role != "lead")
 
 
+def _copied(obj: object, *names: str) -> dict[str, Any]:
+    """Attributes that become columns of the same name."""
+    return {name: getattr(obj, name) for name in names}
+
+
 def _evidence(e: Evidence | None) -> dict[str, Any]:
+    """The columns of a fact's quote and of the checks on it (none without evidence)."""
     if e is None:
         return {}
-    return {
-        "quote": e.quote,
-        "start": e.start,
-        "end": e.end,
-        "evidence_status": e.status,
-        "evidence_score": e.score,
-        "supported": e.supported,
-        "support_reason": e.support_reason,
-        "grounded": e.grounded,
-    }
+    checks = _copied(e, "quote", "start", "end", "supported", "support_reason", "grounded")
+    return {**checks, "evidence_status": e.status, "evidence_score": e.score}
 
 
-def _quantity(q: Quantity | None) -> dict[str, Any]:
+def _figure(prefix: str, q: Quantity | None, value: str = "value") -> dict[str, Any]:
+    """A figure's columns, ``{prefix}_{value}``, ``_low``, ``_high``, ``_qualifier``,
+    ``_raw`` (none without a figure)."""
     if q is None:
         return {}
+    parts = {value: q.value, "low": q.low, "high": q.high, "qualifier": q.qualifier, "raw": q.raw}
+    return {f"{prefix}_{name}": v for name, v in parts.items()}
+
+
+def _dated(prefix: str, d: DateFact | None) -> dict[str, Any]:
+    """A date's columns: its first day, its precision, the words."""
     return {
-        "quantity_value": q.value,
-        "quantity_low": q.low,
-        "quantity_high": q.high,
-        "quantity_qualifier": q.qualifier,
-        "quantity_raw": q.raw,
+        f"{prefix}_date": _date(d),
+        f"{prefix}_precision": d.precision if d else None,
+        f"{prefix}_raw": d.raw if d else None,
     }
 
 
@@ -453,22 +457,19 @@ def _ids(it: TableItem) -> dict[str, Any]:
     return {"report_id": it.report_id, "source": it.source, "outlet": it.outlet}
 
 
+#: the fact lists the reports table counts (``n_locations``, ...)
+_COUNTED = ("locations", "forces", "adversaries", "officials", "outcomes")
+
+
 def _report_row(it: TableItem) -> dict[str, Any]:
     row: dict[str, Any] = {
         **_ids(it),
-        "status": it.status,
-        "error_kind": it.error_kind,
-        "error_message": it.error_message,
-        "published": it.published,
+        **_copied(it, "status", "error_kind", "error_message", "published"),
     }
     m = it.meta
     if m is not None:
         row.update(
-            model=m.model,
-            prompt_version=m.prompt_version,
-            schema_version=m.schema_version,
-            cache_hit=m.cache_hit,
-            attempts=m.attempts,
+            _copied(m, "model", "prompt_version", "schema_version", "cache_hit", "attempts"),
             prompt_tokens=m.usage.prompt_tokens,
             completion_tokens=m.usage.completion_tokens,
             total_tokens=m.usage.total_tokens,
@@ -482,41 +483,22 @@ def _report_row(it: TableItem) -> dict[str, Any]:
         return row
     evidence = list(iter_evidence(r))
     row.update(
-        relevance=r.relevance,
-        operation_name=r.operation_name,
-        phase=r.phase,
-        phase_label=r.phase_label,
+        _copied(r, "relevance", "operation_name", "phase", "phase_label", "summary"),
         operation_status=r.status,
-        start_date=_date(r.start_date),
-        start_precision=r.start_date.precision if r.start_date else None,
-        start_raw=r.start_date.raw if r.start_date else None,
-        end_date=_date(r.end_date),
-        end_precision=r.end_date.precision if r.end_date else None,
-        end_raw=r.end_date.raw if r.end_date else None,
+        **_dated("start", r.start_date),
+        **_dated("end", r.end_date),
         country=r.country.name if r.country else None,
+        **_figure("area", r.area, value="km2"),
         # names from grounded facts only; the others are counted in n_unsupported
         locations=_names(x.name for x in r.locations if x.evidence.grounded),
         forces=_names(f.name for f in _participants(r) if f.evidence.grounded),
         adversaries=_names(x.name for x in r.adversaries if x.evidence.grounded),
-        n_locations=len(r.locations),
-        n_forces=len(r.forces),
-        n_adversaries=len(r.adversaries),
-        n_officials=len(r.officials),
-        n_outcomes=len(r.outcomes),
-        summary=r.summary,
+        **{f"n_{name}": len(getattr(r, name)) for name in _COUNTED},
         n_evidence=len(evidence),
         n_grounded=sum(e.grounded for e in evidence),
         n_unsupported=sum(e.status != "not_found" and e.supported is False for e in evidence),
         grounded_share=r.grounded_share,
     )
-    if r.area is not None:
-        row.update(
-            area_km2=r.area.value,
-            area_low=r.area.low,
-            area_high=r.area.high,
-            area_qualifier=r.area.qualifier,
-            area_raw=r.area.raw,
-        )
     return row
 
 
@@ -526,31 +508,25 @@ def _reported(its: Iterable[TableItem]) -> Iterable[tuple[TableItem, OperationRe
             yield it, it.report
 
 
+def _fact_row(it: TableItem, r: OperationReport, id_column: str, n: int) -> dict[str, Any]:
+    """The columns every per-fact row starts with: which report, which fact."""
+    return {**_ids(it), id_column: n, **_copied(r, "operation_name", "phase")}
+
+
 def _outcome_row(it: TableItem, r: OperationReport, n: int, o: Outcome) -> dict[str, Any]:
     return {
-        **_ids(it),
-        "outcome_id": n,
-        "operation_name": r.operation_name,
-        "phase": r.phase,
-        "category": o.category,
-        "object": o.object,
-        **_quantity(o.quantity),
-        "location": o.location,
-        "attribution": o.attribution,
+        **_fact_row(it, r, "outcome_id", n),
+        **_copied(o, "category", "object"),
+        **_figure("quantity", o.quantity),
+        **_copied(o, "location", "attribution"),
         **_evidence(o.evidence),
     }
 
 
 def _force_row(it: TableItem, r: OperationReport, n: int, f: Force) -> dict[str, Any]:
     return {
-        **_ids(it),
-        "force_id": n,
-        "operation_name": r.operation_name,
-        "phase": r.phase,
-        "name": f.name,
-        "normalized": f.normalized,
-        "category": f.category,
-        "role": f.role,
+        **_fact_row(it, r, "force_id", n),
+        **_copied(f, "name", "normalized", "category", "role"),
         "took_part": _took_part(f),
         **_evidence(f.evidence),
     }
@@ -597,7 +573,7 @@ def _event_row(it: TableItem, r: OperationReport, n: int, o: Outcome) -> dict[st
         "fatalities_unsupported": events.fatalities_unsupported(o),
         "outcome_category": o.category,
         "object": o.object,
-        **_quantity(o.quantity),
+        **_figure("quantity", o.quantity),
         "operation_name": r.operation_name,
         "phase": r.phase,
         **_evidence(o.evidence),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from summarizer.core import claims
-from summarizer.core.nlp import parse
+from summarizer.core.nlp import analyse
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
@@ -92,7 +92,7 @@ def _agent(noun: Token, verb: Token) -> bool:
 def tallies(text: str) -> list[Tally]:
     """Every "<verb> <figure> <noun>" the text states, in order, once per sentence (the
     same tally in two sentences may be two places' figures: the model decides)."""
-    doc = parse(text)
+    doc = analyse(text)
     out: list[Tally] = []
     seen: set[tuple[str, str, float, int]] = set()
     for num, value in claims.numbers(doc):

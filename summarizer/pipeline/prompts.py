@@ -87,9 +87,13 @@ class Prompt:
         *,
         published: date | None = None,
         schema: dict[str, Any] | None = None,
+        extra: dict[str, str] | None = None,
     ) -> list[dict[str, str]]:
+        """The chat messages; ``extra`` fills a template's own placeholders (the
+        labelling prompt's ``$candidates``), as inert as ``$article``."""
         fences = fence_escaper(self.system + "\n" + self.user)
         values = {
+            **(extra or {}),
             "article": escape_fences(article, fences),
             "published": published.isoformat() if published else "unknown",
             # rendered only for a template that shows it (the operation prompt does not)

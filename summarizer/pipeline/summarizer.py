@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib
 import json
 import os
 import threading
@@ -23,7 +22,7 @@ from typing import Any, TypeVar, cast
 from pydantic import BaseModel, ValidationError
 
 from summarizer._version import __version__
-from summarizer.cache.store import Canonical, ResponseCache, cache_key, canonical_json
+from summarizer.cache.store import ResponseCache
 from summarizer.core.ground import GroundingContext
 from summarizer.core.results import Extraction
 from summarizer.core.schema import (
@@ -39,8 +38,11 @@ from summarizer.core.schema import (
 from summarizer.errors import ConfigError
 from summarizer.llm import client as llm_client
 from summarizer.llm import transport
-from summarizer.pipeline.cleaning import Segment, Story, clean_page
+from summarizer.pipeline import labelling
+from summarizer.pipeline.cleaning import Segment, clean_page
 from summarizer.pipeline.inputs import Article, as_source, load_article
+from summarizer.pipeline.keys import InputKeys, answer_key, from_index, index_entry
+from summarizer.pipeline.labelling import LabelPlan
 from summarizer.pipeline.prompts import Prompt, load_prompt
 from summarizer.pipeline.resolve import resolve_report, unbacked_summary_figures
 from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
@@ -87,6 +89,14 @@ class PreparedJob:
     input_key: str | None = None
     #: read back from the input index: no messages, only good for a cache hit
     from_index: bool = False
+    #: the labelling mode's reading of the text; the model answers its labels schema
+    labels: LabelPlan | None = None
+
+    @property
+    def request_schema(self) -> type[BaseModel]:
+        """What the model's answer is validated against (the labels in the labelling
+        mode, else the schema the caller asked for)."""
+        return self.labels.answer_model if self.labels is not None else self.schema
 
 
 def truncation_point(text: str, limit: int) -> int:
@@ -148,69 +158,6 @@ def _resolve_prompt(schema: type[BaseModel], prompt: Prompt | str | Path | None)
 
 
 @lru_cache(maxsize=64)
-def _prompt_digest(prompt: Prompt) -> str:
-    return hashlib.sha256(f"{prompt.system}\0{prompt.user}".encode()).hexdigest()
-
-
-#: the code that turns an article into the text the model reads, its prompt and its key
-_PREPARING_MODULES = (
-    "summarizer.pipeline.summarizer",
-    "summarizer.core.text",
-    "summarizer.pipeline.cleaning",
-    "summarizer.pipeline.cleaning.page",
-    "summarizer.pipeline.cleaning.passes",
-    "summarizer.pipeline.cleaning.patterns",
-    "summarizer.pipeline.cleaning.rules",
-    "summarizer.pipeline.cleaning.injection",
-    "summarizer.pipeline.cleaning.glued",
-    "summarizer.core.nlp",
-    "summarizer.pipeline.prompts",
-    "summarizer.cache.store",
-)
-
-
-@lru_cache(maxsize=1)
-def _code_fingerprint() -> str | None:
-    """Hash of the library version and of the preparing modules' source: the input
-    index never serves text that other code prepared.  None (no index) if unreadable."""
-    digest = hashlib.sha256(__version__.encode())
-    for name in _PREPARING_MODULES:
-        try:
-            digest.update(Path(importlib.import_module(name).__file__ or "").read_bytes())
-        except (OSError, ImportError):
-            return None
-    return digest.hexdigest()
-
-
-def _segments(rows: Any, text_len: int, page_len: int) -> tuple[Segment, ...]:
-    """Segments from the index, checked to tile ``text`` and to lie inside the page."""
-    segments: list[Segment] = []
-    pos = 0
-    for row in rows:
-        clean_start, orig_start, length = row
-        if not all(type(v) is int for v in row) or clean_start != pos or length <= 0:
-            raise ValueError("segments do not tile the text")
-        if orig_start < 0 or orig_start + length > page_len:
-            raise ValueError("segment outside the page")
-        segments.append(Segment(clean_start, orig_start, length))
-        pos += length
-    if pos < text_len:
-        raise ValueError("segments do not cover the text")
-    return tuple(segments)
-
-
-@lru_cache(maxsize=64)
-def _canonical_schema(schema: type[BaseModel]) -> Canonical:
-    """The request schema as the cache key renders it, once per schema class."""
-    return Canonical(canonical_json(request_schema(schema)))
-
-
-@lru_cache(maxsize=64)
-def _schema_digest(schema: type[BaseModel]) -> str:
-    return hashlib.sha256(_canonical_schema(schema).json.encode()).hexdigest()
-
-
-@lru_cache(maxsize=64)
 def _schema_version(schema: type[BaseModel]) -> str:
     """A custom schema's version: a hash of its request view."""
     rendered = json.dumps(request_schema(schema), sort_keys=True)
@@ -236,7 +183,7 @@ class Summarizer:
         self._patched: dict[bool, Any] = {}
         self._clients: list[Any] = []
         self._cache = ResponseCache.for_settings(settings) if settings.use_cache else None
-        self._index_static_part: str | None = None
+        self._input_keys = InputKeys(settings)
         if not settings.embedded and not settings.model:
             raise ConfigError("a remote endpoint needs a model name (SUMMARIZER_MODEL)")
 
@@ -279,20 +226,6 @@ class Summarizer:
     def model_name(self) -> str:
         return self.settings.model or EMBEDDED_MODEL_NAME
 
-    def _model_identity(self) -> str:
-        """What the cache key calls the model: the weights' hash when we serve them."""
-        s = self.settings
-        if not s.embedded:
-            return s.model or ""
-        if s.model_path is None:
-            from summarizer.llm.local import BUNDLED_SHA256
-
-            return f"{EMBEDDED_MODEL_NAME}@sha256:{BUNDLED_SHA256}"
-        if s.model_sha256:
-            return f"gguf@sha256:{s.model_sha256}"
-        st = Path(s.model_path).stat()
-        return f"gguf:{Path(s.model_path).name}:{st.st_size}:{int(st.st_mtime)}"
-
     def _endpoint(self) -> str:
         """Base URL to talk to, starting the embedded server on first need."""
         if self._base_url is not None:
@@ -305,6 +238,12 @@ class Summarizer:
             url = self._server.start()
         self._base_url = url
         return url
+
+    def _call(self, job: PreparedJob) -> transport.Call:
+        """What asking the model for ``job``'s answer sends, and what grounds it."""
+        return transport.Call(
+            self.settings, self.model_name, job.request_schema, job.messages, job.source
+        )
 
     def _create(self, is_async: bool) -> Any:
         """instructor-patched ``create`` over our transport layer, built once per kind."""
@@ -332,24 +271,18 @@ class Summarizer:
         ground_in, cleaning, warnings, segments = _prepare_text(article, s, published)
         model_text = ground_in.text
         schema = schema or OperationReport
+        if self._labelling(schema, prompt):
+            lp = labelling.plan(model_text)
+            messages = lp.messages(published)
+            key = answer_key(s, lp.prompt, messages, lp.answer_model)
+            return PreparedJob(
+                article, published, schema, lp.prompt, messages, key, ground_in, cleaning,
+                warnings, segments, labels=lp,
+            )  # fmt: skip
         prompt = _resolve_prompt(schema, prompt)
         req = request_schema(schema)
         messages = prompt.render(model_text, published=published, schema=req)
-        key = cache_key(
-            {
-                "endpoint_kind": s.resolved_endpoint_kind,
-                "model": self._model_identity(),
-                "mode": transport.mode_for(s),
-                "prompt": prompt.id,
-                "messages": messages,
-                "schema": _canonical_schema(schema),
-                "sampling": {
-                    "temperature": s.temperature,
-                    "seed": s.seed,
-                    "max_tokens": s.max_tokens,
-                },
-            }
-        )
+        key = answer_key(s, prompt, messages, schema)
         return PreparedJob(
             article,
             published,
@@ -364,72 +297,17 @@ class Summarizer:
             input_key,
         )
 
-    # ------------------------------------------------------------------ input index
-    # A cached rerun would clean every page and render every prompt again only to find
-    # the key.  Beside each answer the cache keeps, under a key of the raw input and of
-    # everything that shapes the request (settings, prompt and schema, and the source
-    # of the code that cleans, renders and keys), what that work produced: the answer's
-    # key, the text the model read and its map back to the page.  A miss there, or
-    # anything malformed, just takes the long way.
-
-    def _input_key(
-        self, article: Article, published: date | None, schema: type[BaseModel], prompt: Prompt
-    ) -> str | None:
-        static = self._index_static()
-        if static is None:
-            return None
-        parts = [
-            static,
-            article.sha256,
-            article.from_html,
-            published.isoformat() if published else None,
-            prompt.id,
-            _prompt_digest(prompt),
-            _schema_digest(schema),
-            self._model_identity(),
-        ]
-        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
-
-    def _index_static(self) -> str | None:
-        """The input key's part that only settings and code decide, rendered once."""
-        if self._index_static_part is None:
-            code = _code_fingerprint()
-            if code is None:
-                return None
-            s = self.settings
-            self._index_static_part = canonical_json(
-                {
-                    "index": "prepared-input/1",
-                    "code": code,
-                    "clean": s.clean,
-                    "max_input_chars": s.resolved_max_input_chars,
-                    "endpoint_kind": s.resolved_endpoint_kind,
-                    "mode": transport.mode_for(s),
-                    "sampling": {
-                        "temperature": s.temperature,
-                        "seed": s.seed,
-                        "max_tokens": s.max_tokens,
-                    },
-                }
-            )
-        return self._index_static_part
-
-    def _index_entry(self, job: PreparedJob) -> tuple[str, dict[str, Any]] | None:
-        ikey = job.input_key or self._input_key(job.article, job.published, job.schema, job.prompt)
-        if ikey is None:
-            return None
-        segments = (
-            None
-            if job.segments is None
-            else [[g.clean_start, g.orig_start, g.length] for g in job.segments]
+    def _labelling(self, schema: type[BaseModel], prompt: Prompt | str | Path | None) -> bool:
+        """The labelling mode applies to the operation report with its own prompt (a
+        caller's schema or prompt asks for quotes)."""
+        return (
+            self.settings.resolved_extraction == "labels"
+            and schema is OperationReport
+            and prompt is None
         )
-        return ikey, {
-            "key": job.key,
-            "text": job.source.text,
-            "segments": segments,
-            "cleaning": None if job.cleaning is None else job.cleaning.model_dump(),
-            "warnings": list(job.warnings),
-        }
+
+    # ------------------------------------------------------------------ input index
+    # (pipeline/keys.py says what it is for and what it holds)
 
     def _indexed_job(
         self,
@@ -441,43 +319,34 @@ class Summarizer:
     ) -> PreparedJob | None:
         """The job as the index remembers it (no messages: only for a cache hit)."""
         entry = self._cache.index.get(ikey) if self._cache is not None else None
-        if entry is None:
+        found = None if entry is None else from_index(entry, article, published)
+        if found is None:
             return None
-        try:
-            key, text, warnings = entry["key"], entry["text"], entry["warnings"]
-            to_original = None
-            segments = None
-            if entry["segments"] is not None:
-                segments = _segments(entry["segments"], len(text), len(article.text))
-                to_original = Story(text, segments, None).to_original
-            cleaning = (
-                None
-                if entry["cleaning"] is None
-                else CleaningMeta.model_validate(entry["cleaning"])
-            )
-        except (KeyError, TypeError, ValueError):
-            return None
-        if not (
-            isinstance(key, str)
-            and isinstance(text, str)
-            and isinstance(warnings, list)
-            and all(isinstance(w, str) for w in warnings)
-        ):
-            return None
-        source_ctx = GroundingContext(text, published, True, to_original)
         return PreparedJob(
             article,
             published,
             schema,
             prompt,
             [],
-            key,
-            source_ctx,
-            cleaning,
-            tuple(warnings),
+            found.key,
+            found.source,
+            found.cleaning,
+            found.warnings,
             input_key=ikey,
             from_index=True,
         )
+
+    def _index(self, job: PreparedJob) -> None:
+        """Remember what preparing ``job`` produced, under its input-index key (not in
+        the labelling mode, whose request is read from the text each time)."""
+        if job.labels is not None:
+            return
+        ikey = job.input_key or self._input_keys.key(
+            job.article, job.published, job.schema, job.prompt
+        )
+        if ikey is not None and self._cache is not None:
+            entry = index_entry(job.key, job.source, job.segments, job.cleaning, job.warnings)
+            self._cache.index.set(ikey, entry)
 
     def _from_cache(self, job: PreparedJob) -> Extraction[Any] | None:
         if self._cache is None:
@@ -505,11 +374,17 @@ class Summarizer:
         return self._finish(job, value, meta)
 
     def _validate(self, job: PreparedJob, content: str) -> BaseModel:
-        value = job.schema.model_validate_json(content, context=job.source.with_strict(False))
+        context = job.source.with_strict(False)
+        value = job.request_schema.model_validate_json(content, context=context)
         return self._resolve(job, value)
 
     @staticmethod
     def _resolve(job: PreparedJob, value: BaseModel) -> BaseModel:
+        if job.labels is not None:
+            # the labels and the library's readings make the report; validating it
+            # against the text locates every quote and runs the claim checks
+            fields = labelling.assemble(job.labels, value, job.published)
+            value = OperationReport.model_validate(fields, context=job.source.with_strict(False))
         if isinstance(value, OperationReport):
             resolve_report(value, job.source)
         return value
@@ -574,8 +449,7 @@ class Summarizer:
                 entry["alignments"] = job.source.memo.export(e.quote for e in iter_evidence(value))
             entry["grounded"], entry["facts"] = _grounding_counts(value)
             self._cache.set(job.key, entry)
-            if (index := self._index_entry(job)) is not None:
-                self._cache.index.set(*index)
+            self._index(job)
         warnings = [*job.warnings, *answer.warnings]
         return self._finish(job, value, self._meta(job, usage, warnings, answer.latency_s))
 
@@ -597,8 +471,13 @@ class Summarizer:
         the key (to skip items already done), then extracts
         the same job with :meth:`extract_prepared`, so nothing is prepared twice.  An
         input the input index knows is not cleaned or rendered at all."""
-        source = as_source(source, path=path, text=text)
-        article, schema_class, the_prompt, ikey = self._input(source, published, schema, prompt)
+        article = load_article(as_source(source, path=path, text=text))  # read once
+        schema_class = schema or OperationReport
+        the_prompt = _resolve_prompt(schema_class, prompt)
+        ikey = None
+        if self._cache is not None and not self._labelling(schema_class, prompt):
+            # (the labelling mode reads the text again: its answer schema comes from it)
+            ikey = self._input_keys.key(article, published, schema_class, the_prompt)
         if ikey is not None:
             indexed = self._indexed_job(article, published, schema_class, the_prompt, ikey)
             if indexed is not None:
@@ -640,8 +519,7 @@ class Summarizer:
         job, hit = self._lookup(job)
         if hit is not None:
             return hit
-        args = (self.settings, self.model_name, job.schema, job.messages, job.source)
-        return self._store(job, transport.run_sync(self._create(is_async=False), *args))
+        return self._store(job, transport.run_sync(self._create(is_async=False), self._call(job)))
 
     async def aextract(
         self,
@@ -656,8 +534,10 @@ class Summarizer:
         """Async :meth:`extract`: reading, cleaning, cache reads and writes (disk and
         validation) run off the event loop, so other tasks' requests go out meanwhile."""
         source = as_source(source, path=path, text=text)
-        found = await asyncio.to_thread(self._found, source, published, schema, prompt)
-        return cast(Extraction[T], await self._aask(*found))
+        job = await asyncio.to_thread(
+            self.prepare, source, published=published, schema=schema, prompt=prompt
+        )
+        return cast(Extraction[T], await self.aextract_prepared(job))
 
     async def aextract_prepared(self, job: PreparedJob) -> Extraction[Any]:
         """Async :meth:`extract_prepared`."""
@@ -667,19 +547,8 @@ class Summarizer:
         if hit is not None:
             return hit
         create = await asyncio.to_thread(self._create, True)  # may start the server
-        args = (self.settings, self.model_name, job.schema, job.messages, job.source)
-        answer = await transport.run_async(create, *args)
+        answer = await transport.run_async(create, self._call(job))
         return await asyncio.to_thread(self._store, job, answer)
-
-    def _found(
-        self,
-        source: Source,
-        published: date | None,
-        schema: type[BaseModel] | None,
-        prompt: Prompt | str | Path | None,
-    ) -> tuple[PreparedJob, Extraction[Any] | None]:
-        """The input prepared and its cached extraction, if any (:meth:`_lookup`)."""
-        return self._lookup(self.prepare(source, published=published, schema=schema, prompt=prompt))
 
     def _lookup(self, job: PreparedJob) -> tuple[PreparedJob, Extraction[Any] | None]:
         """The job's cached extraction, if any.  A job read back from the input index
@@ -691,22 +560,6 @@ class Summarizer:
             job.article, job.published, job.schema, job.prompt, input_key=job.input_key
         )
         return full, self._from_cache(full)
-
-    def _input(
-        self,
-        source: Source,
-        published: date | None,
-        schema: type[BaseModel] | None,
-        prompt: Prompt | str | Path | None,
-    ) -> tuple[Article, type[BaseModel], Prompt, str | None]:
-        """The article read once, the schema and prompt in effect, the input-index key."""
-        article = load_article(source)
-        schema_class = schema or OperationReport
-        the_prompt = _resolve_prompt(schema_class, prompt)
-        ikey = None
-        if self._cache is not None:
-            ikey = self._input_key(article, published, schema_class, the_prompt)
-        return article, schema_class, the_prompt, ikey
 
     def summarize(
         self,
@@ -750,10 +603,14 @@ class Summarizer:
         first, or the cached extraction instead of a body; nothing is sent and no
         server is started (a provider batch file is made of these bodies)."""
         source = as_source(source, path=path, text=text)
-        job, hit = self._found(source, published, schema, prompt)
+        job, hit = self._lookup(
+            self.prepare(source, published=published, schema=schema, prompt=prompt)
+        )
         if hit is not None:
             return PendingRequest(job.key, None, hit)
-        body = transport.request_body(self.settings, self.model_name, job.schema, job.messages)
+        body = transport.request_body(
+            self.settings, self.model_name, job.request_schema, job.messages
+        )
         return PendingRequest(job.key, body, None)
 
     def extract_completion(
@@ -775,7 +632,9 @@ class Summarizer:
         input already cached gives the cached extraction (collecting twice is
         harmless).  ``key`` is the key the completion was asked under: if the input or
         the settings no longer give it, ``ConfigError``."""
-        job, hit = self._found(source, published, schema, prompt)
+        job, hit = self._lookup(
+            self.prepare(source, published=published, schema=schema, prompt=prompt)
+        )
         if key is not None and job.key != key:
             raise ConfigError(
                 "this input no longer gives the key its answer was asked under "
@@ -783,15 +642,7 @@ class Summarizer:
             )
         if hit is not None:
             return cast(Extraction[T], hit)
-        answer = transport.answer_completion(
-            self.settings,
-            self.model_name,
-            job.schema,
-            job.messages,
-            job.source,
-            completion,
-            lenient=lenient,
-        )
+        answer = transport.answer_completion(self._call(job), completion, lenient=lenient)
         return cast(Extraction[T], self._store(job, answer))
 
 

@@ -16,16 +16,22 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import sys
 import threading
 import time
-from collections.abc import AsyncGenerator, Container, Generator, Iterable, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    Callable,
+    Container,
+    Generator,
+    Iterable,
+    Iterator,
+    Sized,
+)
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from types import MappingProxyType, TracebackType
 from typing import Any, Self
 
 from pydantic import BaseModel
@@ -33,19 +39,17 @@ from pydantic import BaseModel
 from summarizer.cache.claims import Claims
 from summarizer.core.results import Extraction
 from summarizer.core.schema import ExtractionMeta
-from summarizer.errors import ConfigError, SummarizerError, Usage
+from summarizer.errors import SummarizerError, Usage
 from summarizer.pipeline.inputs import Article, load_article
 from summarizer.pipeline.summarizer import PreparedJob, Source, Summarizer
-from summarizer.settings import EMBEDDED_MODEL_NAME, Settings
+from summarizer.runs.budget import Budget, Prices, cost_of, token_cost
+from summarizer.settings import Settings
 
 if sys.platform != "win32":
     import fcntl
 
 __all__ = [
-    "DEFAULT_PRICES",
-    "PRICES_AS_OF",
     "THREAD_PREFIX",
-    "Budget",
     "Item",
     "ItemError",
     "ItemResult",
@@ -53,13 +57,11 @@ __all__ = [
     "RunTotals",
     "Tally",
     "asummarize_many",
-    "load_prices",
-    "price_for",
+    "item_label",
+    "split_item",
     "summarize_many",
     "totals",
 ]
-
-Prices = Mapping[str, tuple[float, float]]
 
 #: an input, optionally with its own publication date (``None`` = the run's default)
 Item = Source | tuple[Source, date | None]
@@ -121,143 +123,6 @@ class ItemResult:
         return record
 
 
-# --------------------------------------------------------------------------- budget
-
-
-def cost_of(meta: ExtractionMeta, prices: Prices) -> float | None:
-    """USD for one extraction; a cache hit is free; ``None`` when the model has no price."""
-    if meta.cache_hit:
-        return 0.0
-    return _cost(meta.usage.prompt_tokens, meta.usage.completion_tokens, meta.model, prices)
-
-
-def _cost(prompt_tokens: int, completion_tokens: int, model: str, prices: Prices) -> float | None:
-    """USD at the table's price for exactly ``model`` (``None`` when it has none): the one
-    lookup for successful and failed items alike."""
-    price = prices.get(model)
-    if price is None:
-        return None
-    return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1e6
-
-
-#: when :data:`DEFAULT_PRICES` was copied from OpenAI's price list; prices change
-PRICES_AS_OF = "2025-08"
-
-#: model -> (USD per 1M prompt tokens, USD per 1M completion tokens): OpenAI list
-#: prices, standard tier, uncached input, as of :data:`PRICES_AS_OF`; a fallback for a
-#: cost estimate, not a bill.  Pass your own table for anything that matters.  The
-#: embedded model runs on your machine and costs nothing.
-DEFAULT_PRICES: Prices = MappingProxyType(
-    {
-        EMBEDDED_MODEL_NAME: (0.0, 0.0),
-        "gpt-4o": (2.50, 10.00),
-        "gpt-4o-mini": (0.15, 0.60),
-        "gpt-4.1": (2.00, 8.00),
-        "gpt-4.1-mini": (0.40, 1.60),
-        "gpt-4.1-nano": (0.10, 0.40),
-        "gpt-5": (1.25, 10.00),
-        "gpt-5-mini": (0.25, 2.00),
-        "gpt-5-nano": (0.05, 0.40),
-    }
-)
-
-_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
-
-
-def price_for(model: str, prices: Prices) -> tuple[float, float] | None:
-    """The model's price; a dated snapshot (``gpt-4o-mini-2024-07-18``) falls back to
-    its family's entry.  ``None`` when the table has neither."""
-    if model in prices:
-        return prices[model]
-    family = _SNAPSHOT.sub("", model)
-    return prices.get(family) if family != model else None
-
-
-def load_prices(spec: str | Path) -> dict[str, tuple[float, float]]:
-    """A price table from JSON text or a JSON file: ``{"model": [prompt, completion]}``
-    or ``{"model": {"prompt": p, "completion": c}}``, USD per 1M tokens."""
-    text = str(spec)
-    try:
-        if not text.lstrip().startswith("{"):
-            text = Path(spec).read_text(encoding="utf-8")
-        data = json.loads(text)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read the price table {str(spec)[:80]!r}: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError("a price table is a JSON object: model -> [prompt, completion]")
-    table: dict[str, tuple[float, float]] = {}
-    for model, entry in data.items():
-        pair = (entry.get("prompt"), entry.get("completion")) if isinstance(entry, dict) else entry
-        if (
-            not isinstance(pair, (list, tuple))
-            or len(pair) != 2
-            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in pair)
-            or min(pair) < 0
-        ):
-            raise ConfigError(
-                f"price for {model!r} must be two non-negative numbers "
-                "(USD per 1M prompt and completion tokens)"
-            )
-        table[str(model)] = (float(pair[0]), float(pair[1]))
-    return table
-
-
-@dataclass
-class Budget:
-    """Stops starting new items once tokens or cost reach a cap.
-
-    Items already running finish and count, so a run can overshoot by up to
-    ``concurrency`` items.  Cache hits are free.  A failed item counts what its
-    attempts spent (``ItemError.usage``).
-    Shared safely by the worker threads (and tasks) of one run.
-    """
-
-    max_tokens_total: int | None = None
-    max_cost: float | None = None
-    #: model -> (USD per 1M prompt tokens, USD per 1M completion tokens)
-    prices: dict[str, tuple[float, float]] = field(default_factory=dict)
-    tokens_used: int = field(default=0, init=False)
-    cost_used: float = field(default=0.0, init=False)
-    _unpriced: bool = field(default=False, init=False, repr=False)
-    _lock: threading.Lock = field(
-        default_factory=threading.Lock, init=False, repr=False, compare=False
-    )
-
-    def check(self, model: str) -> None:
-        """A cost cap needs the model's price; found out before any request is made."""
-        if self.max_cost is not None and model not in self.prices:
-            raise ConfigError(
-                f"Budget.max_cost is set but Budget.prices has no entry for {model!r}"
-            )
-
-    def add(self, meta: ExtractionMeta) -> None:
-        if meta.cache_hit:
-            return
-        self._spend(
-            meta.usage.prompt_tokens, meta.usage.completion_tokens, cost_of(meta, self.prices)
-        )
-
-    def add_failed(self, usage: Usage, model: str) -> None:
-        """A failed item's attempts cost tokens too (re-asks, a cut-off answer)."""
-        cost = _cost(usage.prompt_tokens, usage.completion_tokens, model, self.prices)
-        self._spend(usage.prompt_tokens, usage.completion_tokens, cost)
-
-    def _spend(self, prompt_tokens: int, completion_tokens: int, cost: float | None) -> None:
-        with self._lock:
-            self.tokens_used += prompt_tokens + completion_tokens
-            if cost is None:
-                self._unpriced = True  # cannot prove we are under a cost cap: fail closed
-            else:
-                self.cost_used += cost
-
-    def exceeded(self) -> bool:
-        """True once a cap is reached; no further item is started."""
-        with self._lock:
-            if self.max_tokens_total is not None and self.tokens_used >= self.max_tokens_total:
-                return True
-            return self.max_cost is not None and (self._unpriced or self.cost_used >= self.max_cost)
-
-
 # --------------------------------------------------------------------------- totals
 
 
@@ -310,7 +175,7 @@ class Tally:
                     t.prompt_tokens += spent.prompt_tokens
                     t.completion_tokens += spent.completion_tokens
                     if t.cost is not None:
-                        cost = _cost(
+                        cost = token_cost(
                             spent.prompt_tokens,
                             spent.completion_tokens,
                             self._model or "",
@@ -366,15 +231,19 @@ class _Run:
     stop: threading.Event = field(default_factory=threading.Event)
 
 
-def _split(item: Item, default: date | None) -> tuple[Source, date | None]:
+def split_item(item: Item, default: date | None) -> tuple[Source, date | None]:
+    """An item's input and publication date (its own, else ``default``); every runner
+    of items (threads, tasks, provider batches, a cluster) reads items this way."""
     if isinstance(item, tuple):
         src, pub = item
         return src, pub if pub is not None else default
     return item, default
 
 
-def _label(src: Source) -> str | None:
-    """A name for results before the input is read (text given inline has none)."""
+def item_label(item: Item) -> str | None:
+    """A name for an item's results before its input is read (text given inline has
+    none): what a runner reports for an item that fails or is skipped unread."""
+    src = split_item(item, None)[0]
     if isinstance(src, Article):
         return src.source
     if isinstance(src, Path):
@@ -400,8 +269,8 @@ def _cancelled(index: int) -> ItemResult:
 
 def _prepare(run: _Run, index: int, item: Item) -> tuple[Article, date | None] | ItemResult:
     """Read the input and decide whether it needs the model; a result means "no"."""
-    src, pub = _split(item, run.published)
-    label = _label(src)
+    src, pub = split_item(item, run.published)
+    label = item_label(src)
     if run.budget is not None and run.budget.exceeded():
         return _budget_skip(index, label)
     try:
@@ -564,28 +433,46 @@ def summarize_many(
     return _run_threads(run, iter(items), concurrency)
 
 
+class _Feed:
+    """The items, read lazily and numbered, one window ahead of the workers: the core
+    both runners share.  An item the budget rules out becomes its result at once,
+    without taking a worker."""
+
+    def __init__(self, run: _Run, items: Iterator[Item], window: int) -> None:
+        self.run, self.items, self.window = run, items, window
+        self.index = 0
+        self.exhausted = False
+
+    def fill(self, pending: Sized, start: Callable[[int, Item], object]) -> Iterator[ItemResult]:
+        """``start(index, item)`` until ``pending`` holds a window of items or none is
+        left; yields the budget's skips as they are read."""
+        while not self.exhausted and len(pending) < self.window:
+            try:
+                item = next(self.items)
+            except StopIteration:
+                self.exhausted = True
+                break
+            if self.run.budget is not None and self.run.budget.exceeded():
+                yield _budget_skip(self.index, item_label(item))
+            else:
+                start(self.index, item)
+            self.index += 1
+
+
 def _run_threads(
     run: _Run, source: Iterator[Item], concurrency: int
 ) -> Generator[ItemResult, None, None]:
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=THREAD_PREFIX)
     pending: dict[Future[ItemResult], int] = {}
-    index = 0
-    exhausted = False
+
+    def start(index: int, item: Item) -> None:
+        pending[pool.submit(_process, run, index, item)] = index
+
+    feed = _Feed(run, source, 2 * concurrency)
     finished = False
     try:
         while True:
-            while not exhausted and len(pending) < 2 * concurrency:
-                try:
-                    item = next(source)
-                except StopIteration:
-                    exhausted = True
-                    break
-                if run.budget is not None and run.budget.exceeded():
-                    yield _budget_skip(index, _label(_split(item, None)[0]))
-                else:
-                    future = pool.submit(_process, run, index, item)
-                    pending[future] = index
-                index += 1
+            yield from feed.fill(pending, start)
             if not pending:
                 break
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -628,22 +515,15 @@ async def _run_tasks(
 ) -> AsyncGenerator[ItemResult, None]:
     sem = asyncio.Semaphore(concurrency)
     pending: dict[asyncio.Task[ItemResult], int] = {}
-    index = 0
-    exhausted = False
+
+    def start(index: int, item: Item) -> None:
+        pending[asyncio.create_task(_aprocess(run, sem, index, item))] = index
+
+    feed = _Feed(run, source, 2 * concurrency)
     try:
         while True:
-            while not exhausted and len(pending) < 2 * concurrency:
-                try:
-                    item = next(source)
-                except StopIteration:
-                    exhausted = True
-                    break
-                if run.budget is not None and run.budget.exceeded():
-                    yield _budget_skip(index, _label(_split(item, None)[0]))
-                else:
-                    task = asyncio.create_task(_aprocess(run, sem, index, item))
-                    pending[task] = index
-                index += 1
+            for skipped in feed.fill(pending, start):
+                yield skipped
             if not pending:
                 break
             done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
@@ -772,12 +652,7 @@ class JsonlSink:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

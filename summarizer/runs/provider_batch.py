@@ -49,9 +49,11 @@ from summarizer.errors import ConfigError, InputError, SummarizerError, Usage
 from summarizer.llm import provider_batch_api
 from summarizer.llm.transport import mode_for
 from summarizer.pipeline.inputs import Article, load_article
+from summarizer.pipeline.keys import model_identity
 from summarizer.pipeline.prompts import Prompt
 from summarizer.pipeline.summarizer import Summarizer
-from summarizer.runs.many import Item, ItemError, ItemResult, Prices, _label, _split
+from summarizer.runs.budget import Prices
+from summarizer.runs.many import Item, ItemError, ItemResult, item_label, split_item
 from summarizer.settings import Settings
 
 __all__ = [
@@ -89,10 +91,8 @@ MANIFEST_FORMAT = "summarizer-provider-batch/1"
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 
-class BatchNotReady(SummarizerError):
+class BatchNotReady(SummarizerError, kind="batch_pending"):
     """The batch has not reached a final state; poll again later."""
-
-    kind = "batch_pending"
 
 
 # --------------------------------------------------------------------------- manifest
@@ -305,7 +305,7 @@ def _fingerprint(s: Summarizer) -> dict[str, Any]:
     st = s.settings
     return {
         "endpoint_kind": st.resolved_endpoint_kind,
-        "model": s._model_identity(),
+        "model": model_identity(st),
         "mode": mode_for(st),
         "temperature": st.temperature,
         "seed": st.seed,
@@ -381,8 +381,8 @@ def build_requests(
     lines: list[dict[str, Any]] = []
     requested: set[str] = set()
     for index, item in enumerate(items):
-        src, pub = _split(item, published)
-        label = _label(src)
+        src, pub = split_item(item, published)
+        label = item_label(src)
         try:
             article = load_article(src)
             pending = summarizer.pending_request(

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from summarizer.pipeline.summarizer import Summarizer
-from summarizer.runs.many import Item, _label, _split, summarize_many
+from summarizer.runs.many import Item, item_label, summarize_many
 from summarizer.settings import Settings
 
 try:
@@ -121,7 +121,7 @@ def _cluster_error(index: int, item: Item, exc: BaseException) -> dict[str, Any]
     the task was cancelled): only the exception's class, foreign messages may echo
     settings."""
     try:
-        label = _label(_split(item, None)[0])
+        label = item_label(item)
     except Exception:  # noqa: BLE001 - not an input summarize_many knows: no name
         label = None
     return {

@@ -9,17 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from summarizer.apps.cli.common import (
-    EXIT_IO,
-    fail,
-    input_sources,
-    interruptible,
-    io_reason,
-    load_settings,
-    parse_date,
-    read_items,
-    run_summary,
-)
+from summarizer.apps.cli import common
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -32,17 +22,15 @@ EXIT_BATCH_PENDING = 4
 
 @app.command("submit")
 def batch_submit(
-    inputs: Annotated[list[str], typer.Argument(help="Files, globs, directories, or - for stdin.")],
-    published: Annotated[
-        str | None, typer.Option(help="Publication date YYYY-MM-DD, for relative dates.")
-    ] = None,
+    inputs: common.Inputs,
+    published: common.Published = None,
     manifest: Annotated[
         Path | None,
         typer.Option(help="Where to keep the job manifest (default: CACHE/batches/ID.json)."),
     ] = None,
     model: Annotated[str | None, typer.Option(help="Model name.")] = None,
     base_url: Annotated[str | None, typer.Option(help="Endpoint with a Batch API.")] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Response cache directory.")] = None,
+    cache_dir: common.CacheDir = None,
 ) -> None:
     """Upload the articles the cache cannot answer as one provider batch; print the job.
 
@@ -53,15 +41,17 @@ def batch_submit(
     from summarizer.pipeline.summarizer import Summarizer
     from summarizer.runs import provider_batch as pb
 
-    pub = parse_date(published)
-    items = read_items(input_sources(inputs))
+    pub = common.parse_date(published)
+    items = common.read_items(common.input_sources(inputs))
     try:
-        with Summarizer(load_settings(model=model, base_url=base_url, cache_dir=cache_dir)) as s:
+        with Summarizer(
+            common.load_settings(model=model, base_url=base_url, cache_dir=cache_dir)
+        ) as s:
             job = pb.submit(items, summarizer=s, published=pub, manifest=manifest)
     except (ConfigError, ValueError) as exc:
-        fail(exc, 2)
+        common.fail(exc, 2)
     except SummarizerError as exc:
-        fail(exc, 1)
+        common.fail(exc, 1)
     summary = {
         "batch_id": job.batch_id,
         "manifest": str(job.path),
@@ -78,10 +68,10 @@ def _load_batch(job: str, cache_dir: Path | None) -> Any:
     from summarizer.runs import provider_batch as pb
 
     try:
-        loaded = pb.load_job(job, load_settings(cache_dir=cache_dir))
+        loaded = pb.load_job(job, common.load_settings(cache_dir=cache_dir))
         return loaded, pb.job_settings(loaded, cache_dir=cache_dir)
     except (SummarizerError, ValueError) as exc:
-        fail(exc, 2)
+        common.fail(exc, 2)
 
 
 def _open_sink(out: Path | None) -> Any:
@@ -91,14 +81,14 @@ def _open_sink(out: Path | None) -> Any:
 
     if out is None:
         if sys.stdout is None:
-            fail("cannot write stdout: it is closed (give --out FILE)", EXIT_IO)
+            common.fail("cannot write stdout: it is closed (give --out FILE)", common.EXIT_IO)
         return None
     if out.is_dir():
-        fail(f"--out {out} is a directory; give a file name", EXIT_IO)
+        common.fail(f"--out {out} is a directory; give a file name", common.EXIT_IO)
     try:
         return JsonlSink(out)
     except OSError as exc:
-        fail(f"cannot write {out}: {io_reason(exc)}", EXIT_IO)
+        common.fail(f"cannot write {out}: {common.io_reason(exc)}", common.EXIT_IO)
 
 
 @app.command("status")
@@ -106,7 +96,7 @@ def batch_status(
     job: Annotated[str, typer.Argument(help="The job's manifest file, or its batch id.")],
     wait: Annotated[bool, typer.Option("--wait", help="Poll until the batch is final.")] = False,
     interval: Annotated[float, typer.Option(min=1.0, help="Seconds between polls.")] = 60.0,
-    cache_dir: Annotated[Path | None, typer.Option(help="Response cache directory.")] = None,
+    cache_dir: common.CacheDir = None,
 ) -> None:
     """Print the batch's state and request counts as JSON."""
     from summarizer.errors import SummarizerError
@@ -116,7 +106,7 @@ def batch_status(
     try:
         status = pb.wait(loaded, settings, interval=interval) if wait else pb.poll(loaded, settings)
     except SummarizerError as exc:
-        fail(exc, 1)
+        common.fail(exc, 1)
     typer.echo(json.dumps(status.to_dict(), indent=2))
 
 
@@ -139,7 +129,7 @@ def batch_collect(
         str | None,
         typer.Option(help="Price table as for summarize; batch requests cost half of it."),
     ] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Response cache directory.")] = None,
+    cache_dir: common.CacheDir = None,
 ) -> None:
     """Validate, ground and cache the batch's answers; write one JSONL record per item.
 
@@ -149,7 +139,8 @@ def batch_collect(
     """
     from summarizer.errors import SummarizerError
     from summarizer.runs import provider_batch as pb
-    from summarizer.runs.many import DEFAULT_PRICES, Tally, load_prices, price_for
+    from summarizer.runs.budget import DEFAULT_PRICES, load_prices, price_for
+    from summarizer.runs.many import Tally
 
     loaded, settings = _load_batch(job, cache_dir)
     sink = _open_sink(out)
@@ -164,11 +155,11 @@ def batch_collect(
     except SummarizerError as exc:
         if sink is not None:
             sink.close()
-        fail(exc, 2 if exc.kind == "config" else 1)
+        common.fail(exc, 2 if exc.kind == "config" else 1)
     price = price_for(loaded.model, table)
     tally = Tally({loaded.model: price} if price is not None else {}, model=loaded.model)
     try:
-        with interruptible("collected items", sink.close if sink is not None else None):
+        with common.interruptible("collected items", sink.close if sink is not None else None):
             for result in results:
                 tally.add(result)
                 if sink is not None:
@@ -176,8 +167,8 @@ def batch_collect(
                 else:
                     typer.echo(json.dumps(result.to_record(), ensure_ascii=False))
     except OSError as exc:
-        fail(f"cannot write {out or 'stdout'}: {io_reason(exc)}", EXIT_IO)
+        common.fail(f"cannot write {out or 'stdout'}: {common.io_reason(exc)}", common.EXIT_IO)
     t = tally.totals()
-    typer.echo(run_summary(t, loaded.model) + " (batch price)", err=True)
+    typer.echo(common.run_summary(t, loaded.model) + " (batch price)", err=True)
     if t.failed:
         raise typer.Exit(1)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -29,6 +29,16 @@ EXIT_IO = 74
 
 #: file endings picked up when a directory is given
 TEXT_SUFFIXES = set(inputs.TEXT_SUFFIXES)
+
+# options several commands take, said once so their help reads the same everywhere
+#: the articles to read
+Inputs = Annotated[list[str], typer.Argument(help="Files, globs, directories, or - for stdin.")]
+#: ``--published``, read by :func:`parse_date`
+Published = Annotated[
+    str | None, typer.Option(help="Publication date YYYY-MM-DD, for relative dates.")
+]
+#: ``--cache-dir``
+CacheDir = Annotated[Path | None, typer.Option(help="Response cache directory.")]
 
 
 def _directory_files(root: Path) -> list[str]:

@@ -26,6 +26,9 @@ import typer
 
 from summarizer.apps.cli.common import (
     EXIT_IO,
+    CacheDir,
+    Inputs,
+    Published,
     fail,
     input_sources,
     interruptible,
@@ -60,11 +63,9 @@ class Table(StrEnum):
 
 
 def summarize(
-    inputs: Annotated[list[str], typer.Argument(help="Files, globs, directories, or - for stdin.")],
+    inputs: Inputs,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.json,
-    published: Annotated[
-        str | None, typer.Option(help="Publication date YYYY-MM-DD, for relative dates.")
-    ] = None,
+    published: Published = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -79,7 +80,7 @@ def summarize(
     ] = None,
     model: Annotated[str | None, typer.Option(help="Model name (remote endpoint).")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint URL.")] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Response cache directory.")] = None,
+    cache_dir: CacheDir = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write.")] = False,
     max_tokens_total: Annotated[
         int | None,
@@ -129,7 +130,8 @@ def summarize(
     written or stdin read (one error line; checked before any request where it can
     be), 130 interrupted.
     """
-    from summarizer.runs.many import Tally, price_for, summarize_many
+    from summarizer.runs.budget import price_for
+    from summarizer.runs.many import Tally, summarize_many
 
     pub = parse_date(published)
     _check_format(fmt, out, table_name)
@@ -211,7 +213,7 @@ def _open_summarizer(
     """The Summarizer, its settings and the price table; a bad setting exits 2."""
     from summarizer.errors import ConfigError
     from summarizer.pipeline.summarizer import Summarizer
-    from summarizer.runs.many import DEFAULT_PRICES, load_prices
+    from summarizer.runs.budget import DEFAULT_PRICES, load_prices
 
     try:
         settings = load_settings(model=model, base_url=base_url, cache_dir=cache_dir)
@@ -229,9 +231,9 @@ def _budget(
     max_cost: float | None,
     run_prices: dict[str, Any],
 ) -> Any:
-    """The run's :class:`~summarizer.runs.many.Budget`, or None without a cap; a cost cap
+    """The run's :class:`~summarizer.runs.budget.Budget`, or None without a cap; a cost cap
     needs a price for the model (else exit 2)."""
-    from summarizer.runs.many import Budget
+    from summarizer.runs.budget import Budget
 
     if max_tokens_total is None and max_cost is None:
         return None

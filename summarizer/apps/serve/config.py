@@ -2,12 +2,17 @@
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from summarizer.errors import ConfigError
 from summarizer.settings import Settings
+
+#: a time limit: seconds, more than none
+Seconds = Annotated[float, Field(gt=0)]
+#: a count of things the service allows at once: at least one
+AtLeastOne = Annotated[int, Field(ge=1)]
 
 #: where :meth:`ServeConfig.from_env` reads the API key by default
 API_KEY_ENV = "SUMMARIZER_SERVE_API_KEY"
@@ -29,38 +34,33 @@ class ServeConfig(BaseModel):
         description="Largest request body; a larger one is refused with 413 before it is read.",
     )
     max_batch_items: int = Field(32, ge=1, le=10_000)
-    request_timeout_s: float = Field(
+    request_timeout_s: Seconds = Field(
         600.0,
-        gt=0,
         description="Wall-clock limit per request (504); the embedded model needs about two "
         "minutes an article, more while other requests queue for it.",
     )
     api_key: SecretStr | None = Field(
         None, description="Required from clients when set (Bearer or X-API-Key)."
     )
-    concurrency: int | None = Field(
+    concurrency: AtLeastOne | None = Field(
         None,
-        ge=1,
         description="Articles in flight across all requests; None = 1 on the embedded model "
         "(it serialises requests anyway), 4 on a remote endpoint.",
     )
-    header_timeout_s: float = Field(
+    header_timeout_s: Seconds = Field(
         10.0,
-        gt=0,
         description="Seconds a connection has to send a whole request head, from when it "
         "opens or its previous response ends; then it is closed (408). uvicorn has no such "
         "limit: a client sending one header line every few seconds would hold a connection "
         "for ever.",
     )
-    body_timeout_s: float = Field(
+    body_timeout_s: Seconds = Field(
         60.0,
-        gt=0,
         description="Seconds a request has to send its whole body once its head is in "
         "(408 after it): a trickled body holds a connection and its buffer only this long.",
     )
-    max_connections: int = Field(
+    max_connections: AtLeastOne = Field(
         1000,
-        ge=1,
         description="Open connections; one more is answered 503 and closed at once, so slow "
         "clients cannot make the service hold an unbounded number of sockets and buffers.",
     )

@@ -4,7 +4,6 @@ anything, and turns a crash into error JSON that tells the client nothing of it.
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,6 +20,14 @@ OPEN_PATHS = frozenset({"/v1/health", "/v1/version", "/openapi.json", "/docs", "
 #: at once, the server drops the rest as it arrives, and the head deadline of
 #: :mod:`.server` closes a connection that is still sending it
 BODY_ROUTES = frozenset({("POST", "/v1/reports")})
+
+#: why a body is not read whole (the error's kind) -> status, error type, message; the
+#: connection is closed after the answer (and a busy client told to retry in 5 s)
+UNREAD: dict[str, tuple[int, str, str]] = {
+    "too_large": (413, "PayloadTooLarge", "the request body is larger than {max_body} bytes"),
+    "busy": (503, "ServiceBusy", "the service holds as many request bodies as it may; retry later"),
+    "timeout": (408, "RequestTimeout", "the request body did not arrive within {timeout:g} s"),
+}
 
 
 class BodyBudget:
@@ -117,10 +124,10 @@ class Guard:
         too slow, over the budget) or the client went away."""
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            await self._too_large(scope, receive, send)
+            await self._refuse("too_large", scope, receive, send)
             return None
         chunks: list[bytes] = []
-        refuse: Callable[[Scope, Receive, Send], Awaitable[None]]
+        refuse: str
         try:
             async with asyncio.timeout(self.body_timeout):
                 while True:
@@ -129,18 +136,19 @@ class Guard:
                         return None  # the client went away before sending its body
                     chunk = message.get("body", b"")
                     if hold.size + len(chunk) > self.max_body:
-                        refuse = self._too_large
+                        refuse = "too_large"
                         break
                     if not hold.take(len(chunk)):
-                        refuse = self._busy
+                        refuse = "busy"
                         break
                     chunks.append(chunk)
                     if not message.get("more_body", False):
                         return b"".join(chunks)
         except TimeoutError:
-            refuse = self._too_slow
+            refuse = "timeout"
         chunks.clear()
-        await refuse(scope, receive, send)  # outside the deadline: the answer is sent whole
+        # outside the deadline: the answer is sent whole
+        await self._refuse(refuse, scope, receive, send)
         return None
 
     async def _run(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -178,32 +186,12 @@ class Guard:
             matched |= secrets.compare_digest(value, self.key)
         return matched
 
-    async def _too_slow(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await error_response(
-            408,
-            "RequestTimeout",
-            "timeout",
-            f"the request body did not arrive within {self.body_timeout:g} s",
-            headers={"connection": "close"},
-        )(scope, receive, send)
-
-    async def _busy(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await error_response(
-            503,
-            "ServiceBusy",
-            "busy",
-            "the service holds as many request bodies as it may; retry later",
-            headers={"connection": "close", "retry-after": "5"},
-        )(scope, receive, send)
-
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await error_response(
-            413,
-            "PayloadTooLarge",
-            "too_large",
-            f"the request body is larger than {self.max_body} bytes",
-            headers={"connection": "close"},
-        )(scope, receive, send)
+    async def _refuse(self, kind: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer a request whose body is not read whole (:data:`UNREAD`)."""
+        status, type_, message = UNREAD[kind]
+        headers = {"connection": "close", **({"retry-after": "5"} if kind == "busy" else {})}
+        text = message.format(max_body=self.max_body, timeout=self.body_timeout)
+        await error_response(status, type_, kind, text, headers=headers)(scope, receive, send)
 
 
 def _no_body(receive: Receive) -> Receive:

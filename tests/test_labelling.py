@@ -1,0 +1,198 @@
+"""The labelling mode's deterministic half: candidates read from the text, the answer
+schema the model fills, and the report assembled from an answer (no model here: the
+answers below are written by hand to exercise the assembly, as a recorded answer
+would)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from summarizer import Summarizer
+from summarizer.core.ground import GroundingContext
+from summarizer.core.results import Extraction
+from summarizer.core.schema import OperationReport
+from summarizer.pipeline import entities, labelling
+
+ARTICLE = (
+    "Iraqi Security Forces (ISF) launched the second phase of Operation Granite Dawn "
+    "in Kirkuk province on Sunday, the Joint Operations Command said.\n\n"
+    "Brigadier General Saad Maan, spokesman for the Joint Operations Command, said "
+    "the troops destroyed 14 hideouts and arrested 9 suspects near the village of "
+    "Tal Ward. Coalition aircraft supported the advance with strikes on Islamic State "
+    "positions.\n\n"
+    "The operation covers more than 2,300 square kilometres, Maan said. Residents of "
+    "Hawija told reporters that markets reopened. The ISF did not say when the phase "
+    "would end."
+)
+
+
+@pytest.fixture(scope="module")
+def plan() -> labelling.LabelPlan:
+    return labelling.plan(ARTICLE)
+
+
+def by_name(lp: labelling.LabelPlan) -> dict[str, entities.Candidate]:
+    return {c.name: c for c in lp.candidates}
+
+
+def test_one_candidate_per_name_however_spelled(plan: labelling.LabelPlan) -> None:
+    cands = by_name(plan)
+    # the acronym in brackets is the same force; the surname alone is the same person
+    assert "ISF" not in cands
+    isf = cands["Iraqi Security Forces"]
+    assert {"ISF", "Iraqi Security Forces"} <= isf.spellings
+    assert len(isf.mentions) == 3
+    person = next(c for c in plan.candidates if c.kind == "person")
+    assert person.name == "Saad Maan"
+    assert person.forms == ["Saad Maan", "Maan"]
+
+
+def test_mentions_are_offsets_into_the_text(plan: labelling.LabelPlan) -> None:
+    for c in plan.candidates:
+        for (start, end), form in zip(c.mentions, c.forms, strict=True):
+            assert form in ARTICLE[start:end]
+        for start, end in c.sentences:
+            assert ARTICLE[start:end].strip()
+
+
+def test_kinds_restrict_the_labels(plan: labelling.LabelPlan) -> None:
+    schema = plan.answer_model.model_json_schema()
+    props = schema["properties"]
+    person = next(c for c in plan.candidates if c.kind == "person")
+    assert props[labelling.key_of(person)]["enum"] == ["official", "not_official"]
+    # a person can never be a place: the grammar has no such choice for it
+    place = next(c for c in plan.candidates if c.kind == "place")
+    assert "operation_place" in props[labelling.key_of(place)]["enum"]
+    assert "operation_place" not in props[labelling.key_of(person)]["enum"]
+    # relevance is asked last, the summary first
+    keys = list(props)
+    assert keys[0] == "summary" and keys[-1] == "relevance"
+
+
+def test_the_prompt_lists_the_candidates_after_the_article(plan: labelling.LabelPlan) -> None:
+    messages = plan.messages(None)
+    user = messages[1]["content"]
+    assert user.index("Granite Dawn") < user.index("Names in the article:")
+    assert "Saad Maan" in user.split("Names in the article:")[1]
+
+
+def answer(lp: labelling.LabelPlan, labels: dict[str, str], **top: str) -> object:
+    data: dict[str, str] = {
+        "summary": "Iraqi forces began a new phase in Kirkuk.",
+        "country": "none",
+        "status": "ongoing",
+        "relevance": "operation_report",
+    }
+    data.update(top)
+    for c in lp.candidates:
+        data[labelling.key_of(c)] = labels.get(c.name, c.labels[-1])
+    return lp.answer_model.model_validate_json(json.dumps(data))
+
+
+def test_assembly_is_grounded_and_checked(plan: labelling.LabelPlan) -> None:
+    ans = answer(
+        plan,
+        {
+            "Iraqi Security Forces": "operation_force",
+            "Coalition aircraft": "operation_force",
+            "Saad Maan": "official",
+            "Kirkuk province": "operation_place",
+            "Islamic State": "enemy",
+        },
+    )
+    data = labelling.assemble(plan, ans)  # type: ignore[arg-type]
+    report = OperationReport.model_validate(data, context=GroundingContext(ARTICLE, strict=False))
+    assert report.operation_name == "Granite Dawn"
+    assert report.phase == 2
+    assert report.area is not None and report.area.value == pytest.approx(2300)
+    forces = {f.name: f for f in report.forces}
+    assert forces["Coalition aircraft"].role == "air_support"
+    assert forces["Coalition aircraft"].category == "coalition"
+    assert forces["Iraqi Security Forces"].role in ("lead", "participating")
+    assert [o.role for o in report.officials] == ["spokesperson"]
+    outcomes = {(o.category, o.quantity.value if o.quantity else None) for o in report.outcomes}
+    assert outcomes == {("destroyed", 14.0), ("arrested", 9.0)}
+    for ev in report.evidence_items():
+        # every quote is a sentence of the text, located exactly
+        assert ev.status == "exact" and ev.start is not None and ev.end is not None
+        assert ARTICLE[ev.start : ev.end] == ev.quote
+
+
+def test_a_person_no_title_makes_an_official_is_dropped(plan: labelling.LabelPlan) -> None:
+    # the model may call anyone an official; no title word near the name, no official
+    lp = labelling.plan(ARTICLE + " Ahmed Salih, a shopkeeper, said prices fell.")
+    ans = answer(lp, {"Ahmed Salih": "official", "Saad Maan": "official"})
+    data = labelling.assemble(lp, ans)  # type: ignore[arg-type]
+    assert [o["name"] for o in data["officials"]] == ["Saad Maan"]
+
+
+def test_an_off_topic_answer_reports_nothing(plan: labelling.LabelPlan) -> None:
+    ans = answer(
+        plan, {"Iraqi Security Forces": "operation_force"}, relevance="not_about_operations"
+    )
+    data = labelling.assemble(plan, ans)  # type: ignore[arg-type]
+    assert set(data) == {"relevance", "status", "summary"}
+
+
+def test_the_country_is_a_place_of_the_text(plan: labelling.LabelPlan) -> None:
+    with pytest.raises(ValidationError):
+        answer(plan, {}, country="Atlantis")
+    places = [c.name for c in plan.candidates if c.kind == "place"]
+    ans = answer(plan, {}, country=places[0])
+    data = labelling.assemble(plan, ans)  # type: ignore[arg-type]
+    assert data["country"]["name"] == places[0]
+
+
+def test_candidates_are_capped_and_deterministic() -> None:
+    towns = " ".join(f"Strikes hit the town of Town{chr(65 + i)}ville." for i in range(20))
+    first = labelling.plan(towns)
+    again = labelling.plan(towns)
+    assert [c.name for c in first.candidates] == [c.name for c in again.candidates]
+    places = [c for c in first.candidates if c.kind == "place"]
+    assert len(places) <= entities.LIMITS["place"]
+
+
+# --------------------------------------------------------------------------- recorded
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "articles"
+
+
+def test_a_recorded_page_in_the_labelling_mode(settings_for: Any, cassette: Any) -> None:
+    """One page through the whole mode against the embedded model's recorded answer:
+    one request whose grammar offers only each candidate's labels, a report whose every
+    quote is a located sentence, and a rerun that asks nothing."""
+    page = (EXAMPLE / "iron_harvest_phase2_outlet_a.txt").read_text(encoding="utf-8")
+    settings = settings_for(extraction="labels")
+    with cassette("labels_iron_harvest_a") as tape, Summarizer(settings) as s:
+        ex: Extraction[OperationReport] = s.extract(text=page, published=date(2025, 3, 16))
+        bodies = [json.loads(r.body) for r in tape.requests]
+        again: Extraction[OperationReport] = s.extract(text=page, published=date(2025, 3, 16))
+    assert len(bodies) == 1
+    schema = bodies[0]["response_format"]["schema"]
+    props = schema["properties"]
+    keys = list(props)
+    assert keys[0] == "summary" and keys[-1] == "relevance"
+    person_keys = [k for k in props if k.startswith("P")]
+    assert person_keys and all(
+        props[k]["enum"] == ["official", "not_official"] for k in person_keys
+    )
+    report = ex.value
+    assert ex.meta.prompt_version == "operation_labels.v1"
+    assert ex.meta.usage.requests == 1
+    assert report.operation_name == "Iron Harvest"
+    assert report.phase == 2
+    assert report.area is not None and report.area.value == pytest.approx(12000)
+    tallies = {(o.category, o.quantity.value) for o in report.outcomes if o.quantity}
+    assert {("killed", 27.0), ("destroyed", 43.0), ("defused", 61.0)} <= tallies
+    for ev in report.evidence_items():
+        assert ev.status == "exact" and ev.start is not None and ev.end is not None
+        assert page[ev.start : ev.end] == ev.quote
+    assert again.meta.cache_hit and again.value.model_dump(exclude={"extraction"}) == (
+        report.model_dump(exclude={"extraction"})
+    )
