@@ -2,8 +2,8 @@
 
 Pure data plus lookups: every merged value keeps each source's claim and quote, and
 disagreements are :class:`Conflict` records rather than silent picks.  Rendering
-(markdown, SVG, tables) lives in :mod:`summarizer.outputs.timeline`, so the types do
-not depend on presentation.
+(markdown, the timeline as an Altair chart exported to SVG or PNG, pandas tables) lives
+in :mod:`summarizer.outputs.timeline`, so the types do not depend on presentation.
 """
 
 from __future__ import annotations

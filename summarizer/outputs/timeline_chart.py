@@ -10,6 +10,7 @@ this module only turns those records into marks.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -106,8 +107,26 @@ def _color(alt: Any) -> Any:
     return alt.Color("legend:N", scale=scale, legend=legend)
 
 
-def _operation_chart(alt: Any, rec: ChartRecords, x_scale: Any, width: int) -> altair.LayerChart:
-    """One operation: its rows as a layered chart sharing one time axis."""
+@dataclass(frozen=True)
+class _Canvas:
+    """What every layer of one operation's chart shares, so the layers line up."""
+
+    alt: Any
+    y: Any
+    x_scale: Any
+    x_axis: Any
+
+    def x(self) -> Any:
+        """A mark's date (field ``x``) on the time axis every operation shares."""
+        return self.alt.X("x:T", scale=self.x_scale, axis=self.x_axis)
+
+    def chart(self, rows: list[dict[str, Any]]) -> Any:
+        """A layer over its own records, written into the spec (no data file to ship)."""
+        return self.alt.Chart(self.alt.Data(values=rows))
+
+
+def _canvas(alt: Any, rec: ChartRecords, x_scale: Any) -> _Canvas:
+    """The two axes: a row per phase in the order given, and dates along the top."""
     y = alt.Y(
         "row:N",
         sort=rec.order,
@@ -123,101 +142,167 @@ def _operation_chart(alt: Any, rec: ChartRecords, x_scale: Any, width: int) -> a
         grid=True,
         tickCount=8,
     )
+    return _Canvas(alt, y, x_scale, x_axis)
 
-    def x() -> Any:
-        return alt.X("x:T", scale=x_scale, axis=x_axis)
 
-    def chart(rows: list[dict[str, Any]]) -> Any:
-        return alt.Chart(alt.Data(values=rows))
+def _row_layer(c: _Canvas, rec: ChartRecords) -> Any:
+    """Every row present even when empty of marks, so the axis lists them all."""
+    return c.chart([{"row": r} for r in rec.order]).mark_point(opacity=0).encode(y=c.y)
 
-    layers: list[Any] = [
-        # every row present even when empty of marks, so the axis lists them all
-        chart([{"row": r} for r in rec.order]).mark_point(opacity=0).encode(y=y),
-    ]
-    if rec.bars:
-        layers.append(
-            chart(rec.bars)
-            .mark_bar(height=16, yOffset=-8, cornerRadius=2)
-            .encode(
-                x=x(),
-                x2=alt.X2("x2:T"),
-                y=y,
-                color=_color(alt),
-                stroke=alt.condition("datum.disputed", alt.value(_RED), alt.value("#1d3f6e")),
-                strokeWidth=alt.condition("datum.disputed", alt.value(2.5), alt.value(1.5)),
-                strokeDash=alt.StrokeDash(
-                    "end:N",
-                    scale=alt.Scale(domain=[END_REPORTED, END_OPEN], range=[[1, 0], [5, 3]]),
-                    legend=alt.Legend(
-                        title=None,
-                        orient="bottom",
-                        direction="vertical",
-                        symbolType="square",
-                        symbolSize=180,
-                        symbolFillColor="#eef3f9",
-                        symbolStrokeColor="#1d3f6e",
-                        symbolStrokeWidth=1.5,
-                        labelLimit=0,
-                    ),
-                ),
-                tooltip=_tooltip(alt),
-            )
+
+def _end_dash(alt: Any) -> Any:
+    """A bar's outline tells a reported end (solid) from an open one (dashed), with a legend."""
+    return alt.StrokeDash(
+        "end:N",
+        scale=alt.Scale(domain=[END_REPORTED, END_OPEN], range=[[1, 0], [5, 3]]),
+        legend=alt.Legend(
+            title=None,
+            orient="bottom",
+            direction="vertical",
+            symbolType="square",
+            symbolSize=180,
+            symbolFillColor="#eef3f9",
+            symbolStrokeColor="#1d3f6e",
+            symbolStrokeWidth=1.5,
+            labelLimit=0,
+        ),
+    )
+
+
+def _bar_layers(c: _Canvas, rec: ChartRecords) -> list[Any]:
+    """The phases as bars from start to end, outlined in red when the sources disagree."""
+    if not rec.bars:
+        return []
+    alt = c.alt
+    bars = (
+        c.chart(rec.bars)
+        .mark_bar(height=16, yOffset=-8, cornerRadius=2)
+        .encode(
+            x=c.x(),
+            x2=alt.X2("x2:T"),
+            y=c.y,
+            color=_color(alt),
+            stroke=alt.condition("datum.disputed", alt.value(_RED), alt.value("#1d3f6e")),
+            strokeWidth=alt.condition("datum.disputed", alt.value(2.5), alt.value(1.5)),
+            strokeDash=_end_dash(alt),
+            tooltip=_tooltip(alt),
         )
-    if rec.campaign:
-        layers.append(
-            chart(rec.campaign)
-            .mark_rule(strokeWidth=2, strokeDash=[2, 3], yOffset=-8)
-            .encode(x=x(), x2=alt.X2("x2:T"), y=y, color=_color(alt), tooltip=_tooltip(alt))
+    )
+    return [bars]
+
+
+def _campaign_layers(c: _Canvas, rec: ChartRecords) -> list[Any]:
+    """Reports on the whole campaign (no phase) as a dotted rule, not a phase bar."""
+    if not rec.campaign:
+        return []
+    alt = c.alt
+    rule = (
+        c.chart(rec.campaign)
+        .mark_rule(strokeWidth=2, strokeDash=[2, 3], yOffset=-8)
+        .encode(x=c.x(), x2=alt.X2("x2:T"), y=c.y, color=_color(alt), tooltip=_tooltip(alt))
+    )
+    return [rule]
+
+
+def _claim_layers(c: _Canvas, rec: ChartRecords) -> list[Any]:
+    """Each source's start claim as its own translucent span, so rival claims show side by side."""
+    if not rec.claims:
+        return []
+    alt = c.alt
+    claims = (
+        c.chart(rec.claims)
+        .mark_bar(height=22, yOffset=-8, opacity=0.55, stroke="white", strokeWidth=1.5)
+        .encode(
+            x=c.x(),
+            x2=alt.X2("x2:T"),
+            y=c.y,
+            color=_color(alt),
+            tooltip=_tooltip(alt, ("claim", "start claim")),
         )
-    if rec.claims:
-        layers.append(
-            chart(rec.claims)
-            .mark_bar(height=22, yOffset=-8, opacity=0.55, stroke="white", strokeWidth=1.5)
-            .encode(
-                x=x(),
-                x2=alt.X2("x2:T"),
-                y=y,
-                color=_color(alt),
-                tooltip=_tooltip(alt, ("claim", "start claim")),
-            )
-        )
-    if rec.dots:
-        layers.append(
-            chart(rec.dots)
-            .mark_point(filled=True, size=36, yOffset=5, opacity=1)
-            .encode(x=x(), y=y, color=_color(alt), tooltip=_tooltip(alt, ("report", "report")))
-        )
+    )
+    return [claims]
+
+
+def _report_dots(c: _Canvas, rec: ChartRecords) -> list[Any]:
+    """A dot under the row for each report's publication date: what the dates rest on."""
+    if not rec.dots:
+        return []
+    alt = c.alt
+    dots = (
+        c.chart(rec.dots)
+        .mark_point(filled=True, size=36, yOffset=5, opacity=1)
+        .encode(x=c.x(), y=c.y, color=_color(alt), tooltip=_tooltip(alt, ("report", "report")))
+    )
+    return [dots]
+
+
+def _label_layers(c: _Canvas, rec: ChartRecords, width: int) -> list[Any]:
+    """Dates and figures written under each bar; one layer per side the text hangs from."""
+    alt = c.alt
+    layers = []
     for align in ("left", "right"):
         rows = [r for r in rec.labels if r["align"] == align]
         if rows:
             layers.append(
-                chart(rows)
+                c.chart(rows)
                 .mark_text(align=align, baseline="middle", yOffset=16, fontSize=11, limit=width)
-                .encode(x=x(), y=y, text="text:N", color=alt.value("#333"), tooltip=_tooltip(alt))
+                .encode(
+                    x=c.x(), y=c.y, text="text:N", color=alt.value("#333"), tooltip=_tooltip(alt)
+                )
             )
-    if rec.badges:
-        layers.append(
-            chart(rec.badges)
-            .mark_circle(size=300, xOffset=13, yOffset=-8, opacity=1)
-            .encode(x=x(), y=y, color=_color(alt), tooltip=_tooltip(alt))
+    return layers
+
+
+def _conflict_badges(c: _Canvas, rec: ChartRecords) -> list[Any]:
+    """A red disc with the number of conflicts at a disputed row: seen without hovering."""
+    if not rec.badges:
+        return []
+    alt = c.alt
+    disc = (
+        c.chart(rec.badges)
+        .mark_circle(size=300, xOffset=13, yOffset=-8, opacity=1)
+        .encode(x=c.x(), y=c.y, color=_color(alt), tooltip=_tooltip(alt))
+    )
+    count = (
+        c.chart(rec.badges)
+        .mark_text(xOffset=13, yOffset=-8, fontWeight="bold", fontSize=11)
+        .encode(x=c.x(), y=c.y, text="n:Q", color=alt.value("white"), tooltip=_tooltip(alt))
+    )
+    return [disc, count]
+
+
+def _undated_layers(c: _Canvas, rec: ChartRecords) -> list[Any]:
+    """Rows nobody dates say so in words at the left, rather than sit at an invented date."""
+    if not rec.undated:
+        return []
+    alt = c.alt
+    words = (
+        c.chart(rec.undated)
+        .mark_text(align="left", baseline="middle", fontStyle="italic", fontSize=11)
+        .encode(
+            x=alt.value(4),
+            y=c.y,
+            text="text:N",
+            color=alt.condition("datum.disputed", alt.value(_RED), alt.value("#8a4b00")),
+            tooltip=_tooltip(alt),
         )
-        layers.append(
-            chart(rec.badges)
-            .mark_text(xOffset=13, yOffset=-8, fontWeight="bold", fontSize=11)
-            .encode(x=x(), y=y, text="n:Q", color=alt.value("white"), tooltip=_tooltip(alt))
-        )
-    if rec.undated:
-        layers.append(
-            chart(rec.undated)
-            .mark_text(align="left", baseline="middle", fontStyle="italic", fontSize=11)
-            .encode(
-                x=alt.value(4),
-                y=y,
-                text="text:N",
-                color=alt.condition("datum.disputed", alt.value(_RED), alt.value("#8a4b00")),
-                tooltip=_tooltip(alt),
-            )
-        )
+    )
+    return [words]
+
+
+def _operation_chart(alt: Any, rec: ChartRecords, x_scale: Any, width: int) -> altair.LayerChart:
+    """One operation: its rows as a layered chart sharing one time axis."""
+    c = _canvas(alt, rec, x_scale)
+    layers: list[Any] = [  # in drawing order: later layers are drawn over earlier ones
+        _row_layer(c, rec),
+        *_bar_layers(c, rec),
+        *_campaign_layers(c, rec),
+        *_claim_layers(c, rec),
+        *_report_dots(c, rec),
+        *_label_layers(c, rec, width),
+        *_conflict_badges(c, rec),
+        *_undated_layers(c, rec),
+    ]
     title = alt.TitleParams(
         rec.title, subtitle=rec.subtitle, anchor="start", fontSize=14, subtitleColor="#555"
     )

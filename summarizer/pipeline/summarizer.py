@@ -473,10 +473,12 @@ class Summarizer:
         input the input index knows is not cleaned or rendered at all."""
         article = load_article(as_source(source, path=path, text=text))  # read once
         schema_class = schema or OperationReport
+        if self._labelling(schema_class, prompt):
+            # no input index: the labelling mode's answer schema is read from the text
+            return self._job(article, published, schema_class, None)
         the_prompt = _resolve_prompt(schema_class, prompt)
         ikey = None
-        if self._cache is not None and not self._labelling(schema_class, prompt):
-            # (the labelling mode reads the text again: its answer schema comes from it)
+        if self._cache is not None:
             ikey = self._input_keys.key(article, published, schema_class, the_prompt)
         if ikey is not None:
             indexed = self._indexed_job(article, published, schema_class, the_prompt, ikey)
