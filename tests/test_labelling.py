@@ -149,6 +149,24 @@ def test_the_country_is_a_place_of_the_text(plan: labelling.LabelPlan) -> None:
     assert data["country"]["name"] == places[0]
 
 
+def test_strike_lists_menus_and_initials() -> None:
+    text = (
+        "Harbour Times\nNEWS  SPORT  BUSINESS  WORLD  CULTURE  WEATHER  LOGIN\n\n"
+        "Coalition forces struck targets in support of the Syrian Democratic Forces.\n"
+        ".   Near Qaryat Sahil, three strikes destroyed two fighting positions.\n"
+        ".   Near Tell Abyad, one strike destroyed a vehicle.\n"
+        "The SDF said the advance continued."
+    )
+    names = {c.name: c for c in entities.candidates(text, labelling.LABELS)}
+    # places at the head of a strike-list line, which the recogniser misses
+    assert names["Qaryat Sahil"].kind == "place"
+    assert names["Tell Abyad"].kind == "place"
+    # initials name the force given in full earlier, brackets or not
+    assert "SDF" in names["Syrian Democratic Forces"].spellings and "SDF" not in names
+    # a name only a verbless line gives (a menu) is page furniture
+    assert "CULTURE" not in names and "Harbour Times" not in names
+
+
 def test_candidates_are_capped_and_deterministic() -> None:
     towns = " ".join(f"Strikes hit the town of Town{chr(65 + i)}ville." for i in range(20))
     first = labelling.plan(towns)

@@ -63,6 +63,12 @@ _NOT_ACTORS = _words("vbied svbied ied ieds vbieds uav uavs rpg rpgs mraap atgm"
 #: words of a chunk that only count or size the head ("multiple aircraft")
 _QUANTIFIERS = _words("single multiple several many few numerous various two three")
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+#: a place at the head of a strike-list line ("Near Ar Raqqah, five strikes ..."),
+#: which the recogniser often misses
+_LISTED_PLACE = re.compile(
+    r"(?m)^[\s.•·*–—-]*(?:Near|In|At)\s+((?:[A-Z][\w'’-]*)(?:\s+[A-Z][\w'’-]*){0,3}),"
+)
 _ABBREVIATION = re.compile(r"(?:^|[\s.])[A-Z]\.$")
 #: a line that is only a name is page furniture (a byline, a caption credit)
 _MAX_NAME = 80
@@ -83,6 +89,8 @@ class Candidate:
     spellings: set[str] = field(default_factory=set)
     #: the name as each mention writes it, same order as ``mentions``
     forms: list[str] = field(default_factory=list)
+    #: whether each mention's sentence has a verb (same order)
+    verbs: list[bool] = field(default_factory=list)
 
 
 def clean_name(text: str) -> str:
@@ -126,7 +134,19 @@ def _spans(doc: Doc) -> list[tuple[Kind, Span]]:
             inside and chunk.root.ent_type_ and len(chunk) <= 2
         ):
             found.append((kind, chunk))
+    for m in _LISTED_PLACE.finditer(doc.text):
+        start, end = m.span(1)
+        if any(s.start_char < end and start < s.end_char for _, s in found):
+            continue
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is not None:
+            found.append(("place", span))
     return sorted(found, key=lambda ks: ks[1].start_char)
+
+
+def _verbless(span: Span) -> bool:
+    """The mention stands in a line without a verb: a menu, a heading, a credit."""
+    return not any(t.pos_ in ("VERB", "AUX") for t in span.sent)
 
 
 def _acronyms(text: str) -> dict[str, str]:
@@ -158,7 +178,16 @@ def _same_person(a: str, b: str) -> bool:
     )
 
 
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w[0].isupper())
+
+
 def _find(cands: list[Candidate], kind: Kind, name: str) -> Candidate | None:
+    if kind != "person" and _ACRONYM.fullmatch(name):
+        # "SDF" after "Syrian Democratic Forces", even without "(SDF)" to say so
+        for c in cands:
+            if c.kind != "person" and any(_initials(s) == name for s in c.spellings):
+                return c
     key = name_key(name)
     for c in cands:
         if c.kind == "person" and kind == "person":
@@ -195,6 +224,9 @@ def candidates(text: str, labels: dict[Kind, tuple[str, ...]]) -> list[Candidate
         cand.mentions.append((span.start_char, span.end_char))
         sent = span.sent
         cand.sentences.append((sent.start_char, sent.end_char))
+        cand.verbs.append(not _verbless(span))
+    # a name the text only gives in verbless lines is page furniture, not an actor
+    found = [c for c in found if not all(speaks is False for speaks in c.verbs)]
     out: list[Candidate] = []
     counts: dict[Kind, int] = dict.fromkeys(LIMITS, 0)
     prefix: dict[Kind, str] = {"person": "P", "group": "G", "place": "L"}
