@@ -214,3 +214,18 @@ def test_a_recorded_page_in_the_labelling_mode(settings_for: Any, cassette: Any)
     assert again.meta.cache_hit and again.value.model_dump(exclude={"extraction"}) == (
         report.model_dump(exclude={"extraction"})
     )
+
+
+def test_home_towns_and_bases_are_not_operation_places() -> None:
+    text = (
+        "Coalition aircraft struck targets near Ramadi on Monday. "
+        "Sgt. Dana Reyes, of Millbrook, Alabama, died Tuesday in Ramadi. "
+        "Reyes was assigned to 3rd Squadron, 2nd Cavalry Regiment, Fort Halvorsen, Nevada."
+    )
+    lp = labelling.plan(text)
+    places = {c.name: c for c in lp.candidates if c.kind == "place"}
+    labels = dict.fromkeys(places, "operation_place")
+    data = labelling.assemble(lp, answer(lp, labels))  # type: ignore[arg-type]
+    kept = {loc["name"] for loc in data["locations"]}
+    assert "Ramadi" in kept
+    assert not kept & {"Millbrook", "Alabama", "Fort Halvorsen", "Nevada"}, kept

@@ -229,6 +229,30 @@ def _header(text: str, published: date | None) -> dict[str, Any]:
     return out
 
 
+#: what stands before a place that is someone's home or a unit's base, not where the
+#: operation happened ("a native of X", "Spc. Y, of X, Texas", "assigned to ..., Fort X")
+_HOME_BEFORE = re.compile(
+    r"(?:native of|home ?town(?: of)?|born in|[\w.]+, of|assigned to [^.\n]{0,80}, |"
+    r"stationed (?:at|in)|based (?:at|in))\s*$",
+    re.IGNORECASE,
+)
+
+
+def _home_or_base(text: str, c: Candidate) -> bool:
+    """Every mention of the place names a home town or a base (or the state after one:
+    "Vermillion, South Dakota"): gold-standard annotation keeps those out, and a
+    small model labels them operation places."""
+    for start, _ in c.mentions:
+        before = text[max(0, start - 100) : start]
+        if _HOME_BEFORE.search(before):
+            continue
+        head = re.search(r"([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*),\s*$", before)
+        if head and _HOME_BEFORE.search(text[max(0, start - 200) : start - len(head.group(0))]):
+            continue  # the state or country after a home town
+        return False
+    return bool(c.mentions)
+
+
 def _quotes(text: str, c: Candidate) -> list[str]:
     return [text[s:e].strip() for s, e in dict.fromkeys(c.sentences)]
 
@@ -307,7 +331,7 @@ def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) ->
         elif label == "enemy":
             name, ev = _best(text, c, None, ())
             lists["adversaries"].append({"name": name, "evidence": ev})
-        elif label == "operation_place":
+        elif label == "operation_place" and not _home_or_base(text, c):
             name, ev = _best(text, c, None, ())
             lists["locations"].append(
                 {"name": name, "evidence": ev, "kind": _keyword(name, _PLACE_KIND)}
