@@ -87,6 +87,7 @@ _OPERATION_QUOTED = re.compile(
     r"[\"“‘']([A-Z][^\"”’'\n]{2,40}?)[\"”’']\s+(?:military\s+|security\s+)?"
     r"(?:operation|offensive|campaign)\b"
 )
+_AREA_UNIT = re.compile(r"\b(?:square|sq|km2|km²|kilomet|hectare|dunam|acre)", re.IGNORECASE)
 _SUMMARY = Annotated[str, WithJsonSchema({"type": "string", "maxLength": 200})]
 
 
@@ -324,8 +325,12 @@ def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) ->
         "locations": [],
         "officials": [],
     }
+    header = _header(text, published)
+    operation = (header.get("operation_name") or "").lower()
     for c in lp.candidates:
         label = got.get(c.id)
+        if operation and c.name.lower() in (operation, f"operation {operation}"):
+            continue  # the operation's own name is not an actor or a place
         if label == "operation_force":
             lists["forces"].append(_force(text, c))
         elif label == "enemy":
@@ -350,6 +355,7 @@ def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) ->
         name, ev = _best(text, country, None, ())
         report["country"] = {"name": name, "evidence": ev}
     report.update(lists)
-    report["outcomes"] = [_outcome(text, t) for t in lp.tallies]
-    report.update(_header(text, published))
+    # a counted area ("searched 12,000 square kilometres") is the area field's
+    report["outcomes"] = [_outcome(text, t) for t in lp.tallies if not _AREA_UNIT.search(t.object)]
+    report.update(header)
     return report
