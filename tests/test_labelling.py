@@ -231,7 +231,7 @@ def test_home_towns_and_bases_are_not_operation_places() -> None:
     assert not kept & {"Millbrook", "Alabama", "Fort Halvorsen", "Nevada"}, kept
 
 
-def test_the_operation_and_its_area_are_not_facts_of_other_kinds() -> None:
+def test_a_counted_area_is_the_area_not_an_outcome() -> None:
     text = (
         "Army units launched Operation Desert Lantern on Monday. The troops cleared "
         "more than 900 square kilometres of desert and destroyed 12 hideouts, "
@@ -242,9 +242,7 @@ def test_the_operation_and_its_area_are_not_facts_of_other_kinds() -> None:
     data = labelling.assemble(lp, answer(lp, labels))  # type: ignore[arg-type]
     assert data["operation_name"] == "Desert Lantern"
     assert data["area"]["raw"] == "more than 900 square kilometres"
-    # the counted area is the area field, not an outcome; the name is not a force
+    # the counted area is the area field, not an outcome
     assert [(o["category"], o["quantity"]["raw"]) for o in data["outcomes"]] == [
         ("destroyed", "12")
     ]
-    named = [f["name"] for key in ("forces", "adversaries", "locations") for f in data[key]]
-    assert "Desert Lantern" not in named
