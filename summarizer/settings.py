@@ -118,7 +118,8 @@ class Settings(BaseModel):
         None,
         description="How an OperationReport is asked for: 'quotes' (the model writes each "
         "fact with a quote) or 'labels' (the library reads names, tallies, phase and area "
-        "from the text and the model only labels them; one small request); None = quotes.",
+        "from the text and the model only labels them; one small request); None = labels on "
+        "the embedded model, quotes on an endpoint.",
     )
 
     clean: bool = Field(
@@ -246,7 +247,11 @@ class Settings(BaseModel):
 
     @property
     def resolved_extraction(self) -> Literal["quotes", "labels"]:
-        return self.extraction or "quotes"
+        """Labels on the embedded model (a 1.5B model on a CPU: one small request, #18),
+        quotes on an endpoint (a strong remote model writes its own quotes well)."""
+        if self.extraction is not None:
+            return self.extraction
+        return "labels" if self.embedded else "quotes"
 
     @property
     def resolved_cache_dir(self) -> Path:

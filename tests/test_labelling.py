@@ -246,3 +246,13 @@ def test_a_counted_area_is_the_area_not_an_outcome() -> None:
     assert [(o["category"], o["quantity"]["raw"]) for o in data["outcomes"]] == [
         ("destroyed", "12")
     ]
+
+
+def test_labels_are_the_embedded_default_quotes_an_endpoints() -> None:
+    from summarizer.settings import Settings
+
+    assert Settings().resolved_extraction == "labels"
+    remote = Settings(base_url="https://models.example.org/v1", model="m")
+    assert remote.resolved_extraction == "quotes"
+    assert Settings(extraction="quotes").resolved_extraction == "quotes"
+    assert Settings.from_env({"SUMMARIZER_EXTRACTION": "quotes"}).extraction == "quotes"

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.live
 
 
 def test_embedded_model_extracts_a_grounded_report() -> None:
-    settings = Settings(cache_dir=USER_CACHE, use_cache=False)
+    """The quote mode: the model writes each fact with its quote."""
+    settings = Settings(cache_dir=USER_CACHE, use_cache=False, extraction="quotes")
     with Summarizer(settings) as s:
         ex = s.extract(ARTICLE, published=date(2025, 5, 4))
     report = ex.value
@@ -39,7 +40,8 @@ def test_embedded_model_extracts_a_grounded_report() -> None:
 def test_embedded_model_labels_the_candidates_in_one_request() -> None:
     """The labelling mode (#18): one small request; every fact is a located sentence
     of the article, checked by the claim checks."""
-    settings = Settings(cache_dir=USER_CACHE, use_cache=False, extraction="labels")
+    settings = Settings(cache_dir=USER_CACHE, use_cache=False)  # the embedded default
+    assert settings.resolved_extraction == "labels"
     with Summarizer(settings) as s:
         ex = s.extract(ARTICLE, published=date(2025, 5, 4))
     report = ex.value
