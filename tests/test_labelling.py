@@ -256,3 +256,18 @@ def test_labels_are_the_embedded_default_quotes_an_endpoints() -> None:
     assert remote.resolved_extraction == "quotes"
     assert Settings(extraction="quotes").resolved_extraction == "quotes"
     assert Settings.from_env({"SUMMARIZER_EXTRACTION": "quotes"}).extraction == "quotes"
+
+
+def test_a_raw_line_break_in_the_summary_is_read(plan: labelling.LabelPlan) -> None:
+    """llama-cpp-python's grammar lets a raw line break into a string; the rest of such
+    an answer is whole, so it is read (recorded once on an example page)."""
+    keys = ", ".join(f'"{labelling.key_of(c)}": "{c.labels[-1]}"' for c in plan.candidates)
+    content = (
+        '{"summary": "Iraqi forces began a phase.\n", '
+        + keys
+        + ', "country": "none", "status": "ongoing", "relevance": "operation_report"}'
+    )
+    ans = plan.answer_model.model_validate_json(content)
+    assert ans.model_dump()["summary"] == "Iraqi forces began a phase.\n"
+    with pytest.raises(ValidationError):
+        plan.answer_model.model_validate_json('{"summary": "cut off')

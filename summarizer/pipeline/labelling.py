@@ -18,6 +18,7 @@ exactly as they run on a quote-mode answer.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -132,6 +133,23 @@ def _country_choice(c: Candidate) -> str:
     return _plain(c.name)
 
 
+class _Answer(BaseModel):
+    """The labels answer's base: llama-cpp-python's grammar lets a raw line break into a
+    string (the summary, where the model reaches its length bound), which strict JSON
+    refuses; such an answer is otherwise complete, so it is read as lenient JSON."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Any:
+        try:
+            data = json.loads(json_data, strict=False)
+        except ValueError:
+            return super().model_validate_json(json_data, **kwargs)  # its own error
+        keep = {k: v for k, v in kwargs.items() if k in ("strict", "context", "by_alias")}
+        return cls.model_validate(data, **keep)
+
+
 def answer_model(cands: tuple[Candidate, ...]) -> type[BaseModel]:
     """The answer's schema for these candidates: the summary first (it costs a few
     tokens and sets what "the operation" is before any label), one enum field per id,
@@ -146,7 +164,7 @@ def answer_model(cands: tuple[Candidate, ...]) -> type[BaseModel]:
     fields["country"] = (Literal[(*places, "none")], ...)
     fields["status"] = (Status, ...)
     fields["relevance"] = (Relevance, ...)
-    return create_model("OperationLabels", __config__=ConfigDict(extra="ignore"), **fields)
+    return create_model("OperationLabels", __base__=_Answer, **fields)
 
 
 def plan(text: str, prompt: Prompt | None = None) -> LabelPlan:
