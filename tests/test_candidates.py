@@ -43,3 +43,13 @@ def test_each_tally_points_at_its_sentence() -> None:
     for t in tallies(PAGE):
         sentence = PAGE[t.start : t.end]
         assert t.figure in sentence and t.verb in sentence
+
+
+def test_a_clearance_is_not_a_search() -> None:
+    from summarizer.pipeline.candidates import tallies
+
+    found = [
+        (t.category, t.object)
+        for t in tallies("Troops cleared 12 villages and searched 31 houses near the border.")
+    ]
+    assert found == [("cleared", "villages"), ("searched", "houses")]

@@ -26,6 +26,7 @@ _ORDER = ("killed", "wounded", "arrested", "destroyed", "seized", "defused", "se
 _PEOPLE = claims.OBJECT_FAMILIES[0] | claims.OBJECT_FAMILIES[1] | claims.OBJECT_FAMILIES[2]
 _PEOPLE = _PEOPLE | claims.OBJECT_FAMILIES[6] | frozenset({"man", "woman", "leader", "commander"})
 _DEVICES = claims.OBJECT_FAMILIES[4]
+_CLEARING = frozenset({"clear", "secure", "liberate", "free", "retake"})
 _MONTHS = re.compile(
     r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?$", re.IGNORECASE
 )
@@ -50,6 +51,9 @@ def _category(verb: Token, noun: Token) -> str | None:
     if not cats:
         return None
     head = noun.lemma_.lower()
+    if "searched" in cats and "cleared" in cats:
+        # "cleared 12 villages" is a clearance, "searched 31 villages" a search
+        return "cleared" if lemma in _CLEARING else "searched"
     if "defused" in cats and head in _DEVICES:
         return "defused"
     if ("arrested" in cats or "seized" in cats) and lemma in ("capture", "seize"):
