@@ -30,9 +30,10 @@ import json
 import re
 import statistics
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -266,7 +267,28 @@ def macro(per_role: dict[str, Counts]) -> tuple[float, float, float]:
     return p, r, f1(p, r)
 
 
-def predicted_roles(value: Muc4Incidents | None) -> dict[str, list[str]]:
+class _Incident(Protocol):
+    """What role pooling reads of an incident (the library's or a peer's schema)."""
+
+    @property
+    def perpetrators(self) -> list[str]: ...
+    @property
+    def perpetrator_organizations(self) -> list[str]: ...
+    @property
+    def damaged_targets(self) -> list[str]: ...
+    @property
+    def victims(self) -> list[str]: ...
+    @property
+    def weapons(self) -> list[str]: ...
+
+
+class _Incidents(Protocol):
+    @property
+    def incidents(self) -> Sequence[_Incident]: ...
+
+
+def predicted_roles(value: _Incidents | None) -> dict[str, list[str]]:
+    """Role fillers pooled over the incidents of any incidents schema."""
     out: dict[str, list[str]] = {r: [] for r in ROLES}
     for inc in value.incidents if value else []:
         out["PerpInd"] += inc.perpetrators

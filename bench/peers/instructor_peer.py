@@ -24,10 +24,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+import muc4
 from pydantic import BaseModel, Field, ValidationError
 
 from peers.cache import JsonCache, install
-from summarizer.core.schema import OperationReport
+from summarizer.core.schema import ForceRole, OperationReport, OutcomeCategory, Relevance
 
 SYSTEM_PROMPT = (
     "You extract facts about military and security operations from news articles.\n"
@@ -45,9 +46,7 @@ MUC4_SYSTEM_PROMPT = (
 
 class UserForce(BaseModel):
     name: str = Field(description="The unit, service or force as named in the article")
-    role: Literal["lead", "participating", "supporting", "air_support", "not_participating"] = (
-        Field(description="What the force did in the operation")
-    )
+    role: ForceRole = Field(description="What the force did in the operation")
 
 
 class UserLocation(BaseModel):
@@ -60,18 +59,7 @@ class UserOfficial(BaseModel):
 
 
 class UserOutcome(BaseModel):
-    category: Literal[
-        "killed",
-        "wounded",
-        "arrested",
-        "captured",
-        "destroyed",
-        "seized",
-        "cleared",
-        "searched",
-        "defused",
-        "other",
-    ]
+    category: OutcomeCategory
     count: str | None = Field(
         None, description="The number as written, e.g. '27' or 'more than 40'; null if none"
     )
@@ -81,7 +69,7 @@ class UserOutcome(BaseModel):
 class UserReport(BaseModel):
     """A news article's account of a military or security operation."""
 
-    relevance: Literal["operation_report", "mentions_operation", "not_about_operations"] = Field(
+    relevance: Relevance = Field(
         description="operation_report if the article is mainly about a military or security "
         "operation; mentions_operation if it only mentions one; else not_about_operations"
     )
@@ -314,17 +302,4 @@ def to_operation_report(u: UserReport) -> OperationReport | None:
 
 def incident_roles(value: UserIncidents | None) -> dict[str, list[str]]:
     """Role fillers pooled over the incidents, as ``bench/muc4.py`` pools the library's."""
-    out: dict[str, list[str]] = {
-        "PerpInd": [],
-        "PerpOrg": [],
-        "Target": [],
-        "Victim": [],
-        "Weapon": [],
-    }
-    for inc in value.incidents if value else []:
-        out["PerpInd"] += inc.perpetrators
-        out["PerpOrg"] += inc.perpetrator_organizations
-        out["Target"] += inc.damaged_targets
-        out["Victim"] += inc.victims
-        out["Weapon"] += inc.weapons
-    return out
+    return muc4.predicted_roles(value)

@@ -24,13 +24,13 @@ import sys
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
 from peers.instructor_peer import PeerRun, PeerSettings
 from summarizer.core.ground import GroundingContext
-from summarizer.core.schema import OperationReport
+from summarizer.core.schema import ForceRole, OperationReport, OutcomeCategory
 
 BENCH = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).resolve().parent / "langextract_worker.py"
@@ -234,21 +234,8 @@ _REPORT_CLASSES = frozenset({"force", "outcome"})
 _MENTION_CLASSES = frozenset(
     {"operation", "location", "adversary", "official", "area", "start_date", "country"}
 )
-_ROLES = frozenset({"lead", "participating", "supporting", "air_support", "not_participating"})
-_CATEGORIES = frozenset(
-    {
-        "killed",
-        "wounded",
-        "arrested",
-        "captured",
-        "destroyed",
-        "seized",
-        "cleared",
-        "searched",
-        "defused",
-        "other",
-    }
-)
+_ROLES = frozenset(get_args(ForceRole))
+_CATEGORIES = frozenset(get_args(OutcomeCategory))
 
 
 def _text(e: dict[str, Any]) -> str | None:

@@ -146,8 +146,7 @@ class _Answer(BaseModel):
             data = json.loads(json_data, strict=False)
         except ValueError:
             return super().model_validate_json(json_data, **kwargs)  # its own error
-        keep = {k: v for k, v in kwargs.items() if k in ("strict", "context", "by_alias")}
-        return cls.model_validate(data, **keep)
+        return cls.model_validate(data, **kwargs)
 
 
 def answer_model(cands: tuple[Candidate, ...]) -> type[BaseModel]:
@@ -276,20 +275,22 @@ def _quotes(text: str, c: Candidate) -> list[str]:
     return [text[s:e].strip() for s, e in dict.fromkeys(c.sentences)]
 
 
+def _first_role(
+    check: Callable[..., claims.Verdict], text: str, c: Candidate, roles: tuple[str, ...]
+) -> str | None:
+    """The first of ``roles`` that the claim check accepts in a sentence naming ``c``."""
+    quotes = _quotes(text, c)
+    return next((r for r in roles if any(check(c.name, r, q).ok for q in quotes)), None)
+
+
 def _force(text: str, c: Candidate) -> dict[str, Any]:
     """A force on the operation's side; its role is the first the text states (leads,
     in the air), else supporting where a sentence about it advises or assists, else
     participating."""
-    role = next(
-        (r for r in _ROLES if any(claims.force_role(c.name, r, q).ok for q in _quotes(text, c))),
-        None,
-    )
+    role = _first_role(claims.force_role, text, c, _ROLES)
     if role is None:
-        role = (
-            "supporting"
-            if any(_SUPPORTING.search(q) for q in _quotes(text, c))
-            else ("participating")
-        )
+        supports = any(_SUPPORTING.search(q) for q in _quotes(text, c))
+        role = "supporting" if supports else "participating"
     name, ev = _best(text, c, claims.force_role, (role,))
     category = _keyword(name, _CATEGORY)
     if role == "air_support" and category == "other":
@@ -301,14 +302,7 @@ def _official(text: str, c: Candidate) -> dict[str, Any] | None:
     """An official, with the role the title words near the name say; a person no
     title word near the name makes an official (a soldier who died, a resident, a
     reporter) is not listed, whatever the label."""
-    role = next(
-        (
-            r
-            for r in _OFFICIAL_ROLES
-            if any(claims.official(c.name, r, q).ok for q in _quotes(text, c))
-        ),
-        None,
-    )
+    role = _first_role(claims.official, text, c, _OFFICIAL_ROLES)
     if role is None:
         return None
     name, ev = _best(text, c, claims.official, (role,))
