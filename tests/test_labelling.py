@@ -132,12 +132,17 @@ def test_a_person_no_title_makes_an_official_is_dropped(plan: labelling.LabelPla
     assert [o["name"] for o in data["officials"]] == ["Saad Maan"]
 
 
-def test_an_off_topic_answer_reports_nothing(plan: labelling.LabelPlan) -> None:
+def test_an_off_topic_answer_yields_to_a_force_acting_in_the_lead(
+    plan: labelling.LabelPlan,
+) -> None:
+    # "Iraqi Security Forces (ISF) launched the second phase ...": the text reports an
+    # operation, so the model's "not about operations" does not empty the report
     ans = answer(
         plan, {"Iraqi Security Forces": "operation_force"}, relevance="not_about_operations"
     )
     data = labelling.assemble(plan, ans)  # type: ignore[arg-type]
-    assert set(data) == {"relevance", "status", "summary"}
+    assert data["relevance"] == "operation_report"
+    assert [f["name"] for f in data["forces"]] == ["Iraqi Security Forces"]
 
 
 def test_the_country_is_a_place_of_the_text(plan: labelling.LabelPlan) -> None:
@@ -273,3 +278,59 @@ def test_a_raw_line_break_in_the_summary_is_read(plan: labelling.LabelPlan) -> N
     assert ans.model_dump()["summary"] == "Iraqi forces began a phase.\n"
     with pytest.raises(ValidationError):
         plan.answer_model.model_validate_json('{"summary": "cut off')
+
+
+# ----------------------------------------------------------- what a label cannot make
+
+SIDES = (
+    "Kenyan troops, aided by our ally Uganda, raided a militant camp near the town of "
+    "Kolbio on Tuesday, the Ministry of Defence said.\n\n"
+    "Minister for the Coast Amina Odhiambo welcomed the raid. The soldiers killed 12 "
+    "militants and destroyed 3 trucks, the ministry said.\n\n"
+    "Al-Shabaab militants killed 9 villagers in an attack on the town of Mpeketoni last "
+    "month. Somalis living in the area fled. The ministers met in Nairobi to discuss "
+    "the border."
+)
+
+
+@pytest.fixture(scope="module")
+def sides() -> labelling.LabelPlan:
+    return labelling.plan(SIDES)
+
+
+def everything(lp: labelling.LabelPlan, place: str, group: str) -> object:
+    """An answer that labels every group a force and every place the operation's."""
+    return answer(
+        lp,
+        {c.name: {"group": group, "place": place}.get(c.kind, c.labels[-1]) for c in lp.candidates},
+    )
+
+
+def test_bodies_titles_peoples_and_scenes_are_not_forces(sides: labelling.LabelPlan) -> None:
+    names = {c.name: c.kind for c in sides.candidates}
+    data = labelling.assemble(sides, everything(sides, "operation_force", "operation_force"))  # type: ignore[arg-type]
+    forces = [f["name"] for f in data["forces"]]
+    assert "Kenyan troops" in forces
+    # a place is a force only where it stands as a side ("our ally Uganda")
+    assert names["Uganda"] == "place" and "Uganda" in forces
+    for not_force in ("Ministry of Defence", "Kolbio", "Mpeketoni", "Nairobi", "militants"):
+        assert not any(not_force in f for f in forces), not_force
+    assert not any(f.startswith("Somali") for f in forces)
+
+
+def test_scenes_of_a_foes_attack_or_a_meeting_are_not_the_operations_places(
+    sides: labelling.LabelPlan,
+) -> None:
+    data = labelling.assemble(sides, everything(sides, "operation_place", "neither"))  # type: ignore[arg-type]
+    places = [p["name"] for p in data["locations"]]
+    assert "Kolbio" in places
+    assert "Mpeketoni" not in places  # the foe's attack
+    assert "Nairobi" not in places  # the meeting
+
+
+def test_a_foes_tally_is_not_an_outcome(sides: labelling.LabelPlan) -> None:
+    data = labelling.assemble(sides, everything(sides, "neither", "neither"))  # type: ignore[arg-type]
+    outcomes = {(o["category"], o["quantity"]["raw"]) for o in data["outcomes"]}
+    assert ("killed", "12") in outcomes and ("destroyed", "3") in outcomes
+    assert ("killed", "9") not in outcomes  # Al-Shabaab's killing of villagers
+    assert len(sides.tallies) == 3  # the text reader still reads all three

@@ -43,6 +43,8 @@ class Tally:
     verb: str
     start: int
     end: int
+    #: offset of the verb in the text (who did it is read from there)
+    verb_at: int = -1
 
 
 def _category(verb: Token, noun: Token) -> str | None:
@@ -129,6 +131,7 @@ def tallies(text: str) -> list[Tally]:
                 verb=verb.text,
                 start=sent.start_char,
                 end=sent.end_char,
+                verb_at=verb.idx,
             )
         )
     return out

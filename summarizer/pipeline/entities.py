@@ -141,7 +141,9 @@ def _spans(doc: Doc) -> list[tuple[Kind, Span]]:
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is not None:
             found.append(("place", span))
-    return sorted(found, key=lambda ks: ks[1].start_char)
+    # a "name" across a line break joins a masthead to a menu or a headline to a
+    # site name ("Northgate Observer\nSkip to content"): it names nobody
+    return sorted((ks for ks in found if "\n" not in ks[1].text), key=lambda ks: ks[1].start_char)
 
 
 def _verbless(span: Span) -> bool:

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 from summarizer.core import claims, dates
 from summarizer.core.nlp import analyse
 from summarizer.core.schema import Relevance, Status
+from summarizer.pipeline import relevance
 from summarizer.pipeline.candidates import Tally, tallies
 from summarizer.pipeline.entities import Candidate, Kind, candidates
 from summarizer.pipeline.prompts import Prompt, load_prompt
@@ -101,6 +102,7 @@ class LabelPlan:
     tallies: tuple[Tally, ...]
     answer_model: type[BaseModel]
     prompt: Prompt
+    evidence: relevance.Evidence
 
     def candidate_lines(self) -> str:
         """The list the prompt shows: one line per kind, ids with names."""
@@ -169,12 +171,14 @@ def answer_model(cands: tuple[Candidate, ...]) -> type[BaseModel]:
 def plan(text: str, prompt: Prompt | None = None) -> LabelPlan:
     """Read ``text`` (the cleaned text the model sees) and build the request."""
     cands = tuple(candidates(text, LABELS))
+    counted = tuple(tallies(text))
     return LabelPlan(
         text=text,
         candidates=cands,
-        tallies=tuple(tallies(text)),
+        tallies=counted,
         answer_model=answer_model(cands),
         prompt=prompt or load_prompt(PROMPT_NAME),
+        evidence=relevance.read(text, len(counted)),
     )
 
 
@@ -271,6 +275,105 @@ def _home_or_base(text: str, c: Candidate) -> bool:
     return bool(c.mentions)
 
 
+#: heads of civilian bodies: a ministry, office or council issues statements and holds
+#: meetings; it does not conduct an operation
+_CIVIL_HEADS = frozenset(
+    [
+        *("department", "office", "ministry", "committee", "council", "press"),
+        *("embassy", "parliament", "agency", "nations", "un"),
+    ]
+)
+
+
+def _civil_body(name: str) -> bool:
+    """ "Department of Defense", "Public Affairs Office", "UN": the head word (the last,
+    or the one before "of") names a civilian body."""
+    words = name.lower().replace(".", "").split()
+    head = words[words.index("of") - 1] if "of" in words[1:] else words[-1]
+    return head in _CIVIL_HEADS
+
+
+def _holds_person(c: Candidate, cands: tuple[Candidate, ...]) -> bool:
+    """A group "name" that ends with a person's name ("Middle East Tobias Ellwood", cut
+    from "Minister for the Middle East Tobias Ellwood") is a title, not a force."""
+    people = [p.name for p in cands if p.kind == "person"]
+    return any(c.name != p and c.name.endswith(p) for p in people)
+
+
+def _only_modifier(text: str, c: Candidate) -> bool:
+    """Every mention of the place modifies another noun ("U.S. service members", "UK
+    support"): the place names a side, not where anything happened."""
+    doc = analyse(text)
+    for start, end in c.mentions:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or span.root.dep_ not in ("compound", "amod", "nmod", "poss"):
+            return False
+    return bool(c.mentions)
+
+
+_SIDE_NOUNS = frozenset(["ally", "partner", "member", "country", "nation"])
+
+
+def _acts_as_side(text: str, c: Candidate) -> bool:
+    """A place named as a side, not only as a scene: the subject of a clause ("the UK
+    is working"), a possessor ("Turkey's forces"), "our ally Turkey", or joined to a
+    subject ("Turkish jets and the United States struck")."""
+    doc = analyse(text)
+    for start, end in c.mentions:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            continue
+        root = span.root
+        if root.dep_ in ("nsubj", "nsubjpass", "poss"):
+            return True
+        if root.dep_ in ("appos", "compound") and root.head.lemma_.lower() in _SIDE_NOUNS:
+            return True
+        if root.dep_ == "conj" and root.head.dep_ == "nsubj":
+            return True
+    return False
+
+
+def _not_a_force(text: str, c: Candidate, cands: tuple[Candidate, ...]) -> bool:
+    """Names a small model labels as forces that cannot be one: a civilian body, a
+    title, a name of the foe ("ISIL tactical unit"), a people or a faith named in one
+    word ("Syrians", "Sunnis"), a place that only stands as a scene ("the town of
+    Dabiq")."""
+    words = {w.lower().strip(".,'’") for w in c.name.split()}
+    words |= {w[:-1] for w in words if w.endswith("s")}  # "militants"
+    if _civil_body(c.name) or _holds_person(c, cands) or words & relevance.ATTACKER_WORDS:
+        return True
+    if c.kind == "place":
+        return not _acts_as_side(text, c)
+    doc = analyse(text)
+    start, end = c.mentions[0]
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return span is not None and len(span) == 1 and span.root.ent_type_ == "NORP"
+
+
+def _elsewhere(text: str, c: Candidate) -> bool:
+    """Every sentence naming the place reports a foe's attack or a meeting, and no
+    force acting: a scene of something else ("attacks today in the towns of Jabla and
+    Tartus", "a meeting in Berlin")."""
+    doc = analyse(text)
+    for start, end in dict.fromkeys(c.sentences):
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return False
+        sent = span[0].sent
+        if relevance.acts(sent) or not (relevance.foe_acts(sent) or relevance.meets(sent)):
+            return False
+    return bool(c.sentences)
+
+
+def _by_foe(text: str, t: Tally) -> bool:
+    """The tally is what a foe did ("ISIL has killed 70 members of the tribe")."""
+    if t.verb_at < 0:
+        return False
+    doc = analyse(text)
+    span = doc.char_span(t.verb_at, t.verb_at + len(t.verb), alignment_mode="expand")
+    return span is not None and relevance.by_foe(span.root)
+
+
 def _quotes(text: str, c: Candidate) -> list[str]:
     return [text[s:e].strip() for s, e in dict.fromkeys(c.sentences)]
 
@@ -323,12 +426,13 @@ def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) ->
     data: the caller validates it against the article, which locates every quote and
     runs the claim checks)."""
     got = answer.model_dump()
+    verdict = relevance.decide(got["relevance"], lp.evidence)
     report: dict[str, Any] = {
-        "relevance": got["relevance"],
+        "relevance": verdict,
         "status": got["status"],
         "summary": got["summary"],
     }
-    if got["relevance"] == "not_about_operations":
+    if verdict == "not_about_operations":
         return report
     text = lp.text
     lists: dict[str, list[dict[str, Any]]] = {
@@ -344,11 +448,14 @@ def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) ->
         if operation and c.name.lower() in (operation, f"operation {operation}"):
             continue  # the operation's own name is not an actor or a place
         if label == "operation_force":
-            lists["forces"].append(_force(text, c))
+            if not _not_a_force(text, c, lp.candidates):
+                lists["forces"].append(_force(text, c))
         elif label == "enemy":
             name, ev = _best(text, c, None, ())
             lists["adversaries"].append({"name": name, "evidence": ev})
-        elif label == "operation_place" and not _home_or_base(text, c):
+        elif label == "operation_place" and not (
+            _home_or_base(text, c) or _only_modifier(text, c) or _elsewhere(text, c)
+        ):
             name, ev = _best(text, c, None, ())
             lists["locations"].append(
                 {"name": name, "evidence": ev, "kind": _keyword(name, _PLACE_KIND)}
@@ -368,6 +475,10 @@ def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) ->
         report["country"] = {"name": name, "evidence": ev}
     report.update(lists)
     # a counted area ("searched 12,000 square kilometres") is the area field's
-    report["outcomes"] = [_outcome(text, t) for t in lp.tallies if not _AREA_UNIT.search(t.object)]
+    report["outcomes"] = [
+        _outcome(text, t)
+        for t in lp.tallies
+        if not (_AREA_UNIT.search(t.object) or _by_foe(text, t))
+    ]
     report.update(header)
     return report
