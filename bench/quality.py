@@ -498,7 +498,15 @@ def score_reports(
             {
                 **_row(run),
                 "relevance": report.relevance if report is not None else None,
+                "country": report.country.name if report and report.country else None,
+                "listed": {
+                    k: len(getattr(report, k))
+                    for k in ("forces", "locations", "officials", "adversaries", "outcomes")
+                }
+                if report is not None
+                else None,
                 "f1": round(sc.f1, 4),
+                "wrong_scalars": sorted(k for k, ok in sc.scalars.items() if ok is False),
                 "traps": sc.traps,
                 "second_story": second,
                 "missed": {k: f.missed for k, f in sc.fields.items() if f.missed},

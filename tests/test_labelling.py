@@ -223,6 +223,26 @@ def test_a_recorded_page_in_the_labelling_mode(settings_for: Any, cassette: Any)
     )
 
 
+def test_a_stricter_assembly_does_not_ask_the_model_again(
+    settings_for: Any, cassette: Any
+) -> None:
+    """A labels answer grounds by construction; when a later assembly keeps fewer facts
+    than were stored with it, the cached answer is still the answer (the quote mode's
+    planted-entry check compares grounded counts, which here are the library's own)."""
+    page = (EXAMPLE / "iron_harvest_phase2_outlet_a.txt").read_text(encoding="utf-8")
+    settings = settings_for(extraction="labels")
+    with cassette("labels_iron_harvest_a") as tape, Summarizer(settings) as s:
+        s.extract(text=page, published=date(2025, 3, 16))
+        job = s.prepare(text=page, published=date(2025, 3, 16))
+        assert s._cache is not None
+        stored = s._cache.get(job.key)
+        assert stored is not None
+        s._cache.set(job.key, {**stored, "grounded": int(stored["grounded"]) + 50})
+        again = s.extract_prepared(job)
+        assert len(tape.requests) == 1
+    assert again.meta.cache_hit
+
+
 def test_home_towns_and_bases_are_not_operation_places() -> None:
     text = (
         "Coalition aircraft struck targets near Ramadi on Monday. "

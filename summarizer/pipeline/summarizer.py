@@ -364,8 +364,10 @@ class Summarizer:
             usage = ExtractionUsage.model_validate(entry.get("usage", {}))
         except (ValidationError, KeyError, TypeError):
             return None  # stale or corrupt: a miss
-        if not _still_grounds(value, entry):
+        if job.labels is None and not _still_grounds(value, entry):
             return None  # planted, or no longer grounded by the current checks: a miss
+        # (a labels answer grounds by construction: how many facts its assembly keeps is
+        # the library's doing, so a stricter assembly is no reason to ask again)
         meta = self._meta(
             job, usage, [*job.warnings, *entry.get("warnings", [])], time.perf_counter() - started
         )
