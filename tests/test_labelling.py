@@ -223,9 +223,7 @@ def test_a_recorded_page_in_the_labelling_mode(settings_for: Any, cassette: Any)
     )
 
 
-def test_a_stricter_assembly_does_not_ask_the_model_again(
-    settings_for: Any, cassette: Any
-) -> None:
+def test_a_stricter_assembly_does_not_ask_the_model_again(settings_for: Any, cassette: Any) -> None:
     """A labels answer grounds by construction; when a later assembly keeps fewer facts
     than were stored with it, the cached answer is still the answer (the quote mode's
     planted-entry check compares grounded counts, which here are the library's own)."""
