@@ -333,11 +333,24 @@ def _acts_as_side(text: str, c: Candidate) -> bool:
     return False
 
 
+def _furniture_only(text: str, c: Candidate) -> bool:
+    """Every mention stands outside the story's prose: a menu, a masthead, a headline
+    or a caption credit ("Home News Defence Diplomacy", "CROSSROADS DAILY")."""
+    doc = analyse(text)
+    for start, end in c.mentions:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or relevance.is_prose(span.root.sent):
+            return False
+    return bool(c.mentions)
+
+
 def _not_a_force(text: str, c: Candidate, cands: tuple[Candidate, ...]) -> bool:
     """Names a small model labels as forces that cannot be one: a civilian body, a
     title, a name of the foe ("ISIL tactical unit"), a people or a faith named in one
     word ("Syrians", "Sunnis"), a place that only stands as a scene ("the town of
     Dabiq")."""
+    if _furniture_only(text, c):
+        return True
     words = {w.lower().strip(".,'’") for w in c.name.split()}
     words |= {w[:-1] for w in words if w.endswith("s")}  # "militants"
     if _civil_body(c.name) or _holds_person(c, cands) or words & relevance.ATTACKER_WORDS:
@@ -372,6 +385,57 @@ def _by_foe(text: str, t: Tally) -> bool:
     doc = analyse(text)
     span = doc.char_span(t.verb_at, t.verb_at + len(t.verb), alignment_mode="expand")
     return span is not None and relevance.by_foe(span.root)
+
+
+def _entity_type(text: str, c: Candidate) -> str:
+    start, end = c.mentions[0]
+    span = analyse(text).char_span(start, end, alignment_mode="expand")
+    return span.root.ent_type_ if span is not None else ""
+
+
+def _speaks_only(text: str, c: Candidate) -> bool:
+    """Every mention is the subject of a clause ("the UK is working", "the United
+    States condemns"): the name is a speaker, not a scene."""
+    doc = analyse(text)
+    spans = [doc.char_span(s, e, alignment_mode="expand") for s, e in c.mentions]
+    return all(sp is not None and sp.root.dep_ == "nsubj" for sp in spans)
+
+
+def _container_score(text: str, c: Candidate) -> int:
+    """How often the text uses the name to place another place, after a comma that
+    follows one ("near Tabqa Dam, Syria") or as its possessor ("Syria's Idlib
+    province"), or as the scene of a force's action ("In Syria, forces conducted")."""
+    doc = analyse(text)
+    score = 0
+    for start, end in c.mentions:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            continue
+        root = span.root
+        placing = root.dep_ == "poss" or (
+            root.dep_ == "appos" and root.head.ent_type_ in ("GPE", "LOC", "FAC")
+        )
+        # "In Syria, Coalition military forces conducted 23 strikes"
+        scene = root.dep_ == "pobj" and root.head.lower_ in ("in", "across", "throughout")
+        score += placing or (scene and relevance.acts(root.sent))
+    return score
+
+
+def _country(text: str, cands: tuple[Candidate, ...], answered: Any) -> Candidate | None:
+    """The model's country, unless it named none or a speaker ("the UK is working
+    with partners"): then the geopolitical name the text uses most to place other
+    places ("near Tabqa Dam, Syria"), if any."""
+    places = [c for c in cands if c.kind == "place" and c.mentions]
+    chosen = next((c for c in places if _country_choice(c) == answered), None)
+    if chosen is not None and not _speaks_only(text, chosen):
+        return chosen
+    scored = [
+        (_container_score(text, c), len(c.mentions), -c.mentions[0][0], c)
+        for c in places
+        if _entity_type(text, c) == "GPE" and not (_speaks_only(text, c) or _elsewhere(text, c))
+    ]
+    best = max(scored, key=lambda t: t[:3], default=None)
+    return best[3] if best is not None and best[0] > 0 else None
 
 
 def _quotes(text: str, c: Candidate) -> list[str]:
@@ -450,7 +514,7 @@ def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) ->
         if label == "operation_force":
             if not _not_a_force(text, c, lp.candidates):
                 lists["forces"].append(_force(text, c))
-        elif label == "enemy":
+        elif label == "enemy" and not _furniture_only(text, c):
             name, ev = _best(text, c, None, ())
             lists["adversaries"].append({"name": name, "evidence": ev})
         elif label == "operation_place" and not (
@@ -462,14 +526,7 @@ def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) ->
             )
         elif label == "official" and (official := _official(text, c)) is not None:
             lists["officials"].append(official)
-    country = next(
-        (
-            c
-            for c in lp.candidates
-            if c.kind == "place" and _country_choice(c) == got.get("country")
-        ),
-        None,
-    )
+    country = _country(text, lp.candidates, got.get("country"))
     if country is not None:
         name, ev = _best(text, country, None, ())
         report["country"] = {"name": name, "evidence": ev}

@@ -120,8 +120,25 @@ def actors(verb: Token) -> list[Token]:
     return []
 
 
+#: dependents that describe another thing than the actor ("airstrikes against al-Qaida
+#: operatives", "forces who fought ISIL"): not read as the actor's own words
+_OTHER_THINGS = frozenset(["prep", "relcl", "acl", "advcl", "appos"])
+
+
+def _actor_words(actors: list[Token]) -> set[str]:
+    """Lemmas of the actors' own phrases: the head, its compounds and modifiers and any
+    joined actor, without the prepositional and clausal tails."""
+    words: set[str] = set()
+    stack = list(actors)
+    while stack:
+        tok = stack.pop()
+        words.add(tok.lemma_.lower())
+        stack += [c for c in tok.children if c.dep_ not in _OTHER_THINGS]
+    return words
+
+
 def _is_force(actors: list[Token]) -> bool:
-    words = {t.lemma_.lower() for a in actors for t in a.subtree}
+    words = _actor_words(actors)
     if words & ATTACKER_WORDS:
         return False
     return bool(words & _FORCE_WORDS) or any(a.ent_type_ in ("ORG", "NORP", "GPE") for a in actors)
@@ -173,8 +190,7 @@ def _references(doc: Doc) -> int:
 
 def by_foe(verb: Token) -> bool:
     """The doer of ``verb`` is an adversary or an attacker ("ISIL has killed 70")."""
-    words = {t.lemma_.lower() for a in actors(verb) for t in a.subtree}
-    return bool(words & ATTACKER_WORDS)
+    return bool(_actor_words(actors(verb)) & ATTACKER_WORDS)
 
 
 def foe_acts(sent: Span) -> bool:
@@ -194,7 +210,7 @@ def meets(sent: Span) -> bool:
     return any(t.lemma_.lower() in _MEETINGS for t in sent)
 
 
-def _prose(sent: Span) -> bool:
+def is_prose(sent: Span) -> bool:
     """A sentence of the story, not a menu, byline or caption credit: a verb, eight
     words or more, and not mostly capitalised words."""
     words = [t for t in sent if t.is_alpha]
@@ -209,10 +225,10 @@ def read(text: str, tallies: int) -> Evidence:
     doc = analyse(text)
     lead: list[str] = []
     actions = 0
-    prose = 0
+    seen = 0
     for sent in doc.sents:
-        in_lead = prose < _LEAD
-        prose += _prose(sent)
+        in_lead = seen < _LEAD
+        seen += is_prose(sent)
         if acts(sent):
             actions += 1
             if in_lead:
