@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
@@ -34,6 +34,9 @@ from summarizer.pipeline import relevance
 from summarizer.pipeline.candidates import Tally, tallies
 from summarizer.pipeline.entities import Candidate, Kind, candidates
 from summarizer.pipeline.prompts import Prompt, load_prompt
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span
 
 PROMPT_NAME = "operation_labels"
 
@@ -300,15 +303,19 @@ def _holds_person(c: Candidate, cands: tuple[Candidate, ...]) -> bool:
     return any(c.name != p and c.name.endswith(p) for p in people)
 
 
+def _mention_spans(text: str, c: Candidate) -> list[Span]:
+    """The candidate's mentions as spans of the analysed text (its offsets come from
+    that same parse, so every mention has its span)."""
+    doc = analyse(text)
+    spans = (doc.char_span(s, e, alignment_mode="expand") for s, e in c.mentions)
+    return [sp for sp in spans if sp is not None]
+
+
 def _only_modifier(text: str, c: Candidate) -> bool:
     """Every mention of the place modifies another noun ("U.S. service members", "UK
     support"): the place names a side, not where anything happened."""
-    doc = analyse(text)
-    for start, end in c.mentions:
-        span = doc.char_span(start, end, alignment_mode="expand")
-        if span is None or span.root.dep_ not in ("compound", "amod", "nmod", "poss"):
-            return False
-    return bool(c.mentions)
+    spans = _mention_spans(text, c)
+    return bool(spans) and all(sp.root.dep_ in ("compound", "amod", "nmod", "poss") for sp in spans)
 
 
 _SIDE_NOUNS = frozenset(["ally", "partner", "member", "country", "nation"])
@@ -318,11 +325,7 @@ def _acts_as_side(text: str, c: Candidate) -> bool:
     """A place named as a side, not only as a scene: the subject of a clause ("the UK
     is working"), a possessor ("Turkey's forces"), "our ally Turkey", or joined to a
     subject ("Turkish jets and the United States struck")."""
-    doc = analyse(text)
-    for start, end in c.mentions:
-        span = doc.char_span(start, end, alignment_mode="expand")
-        if span is None:
-            continue
+    for span in _mention_spans(text, c):
         root = span.root
         if root.dep_ in ("nsubj", "nsubjpass", "poss"):
             return True
@@ -336,12 +339,8 @@ def _acts_as_side(text: str, c: Candidate) -> bool:
 def _furniture_only(text: str, c: Candidate) -> bool:
     """Every mention stands outside the story's prose: a menu, a masthead, a headline
     or a caption credit ("Home News Defence Diplomacy", "CROSSROADS DAILY")."""
-    doc = analyse(text)
-    for start, end in c.mentions:
-        span = doc.char_span(start, end, alignment_mode="expand")
-        if span is None or relevance.is_prose(span.root.sent):
-            return False
-    return bool(c.mentions)
+    spans = _mention_spans(text, c)
+    return bool(spans) and not any(relevance.is_prose(sp.root.sent) for sp in spans)
 
 
 def _not_a_force(text: str, c: Candidate, cands: tuple[Candidate, ...]) -> bool:
@@ -357,10 +356,8 @@ def _not_a_force(text: str, c: Candidate, cands: tuple[Candidate, ...]) -> bool:
         return True
     if c.kind == "place":
         return not _acts_as_side(text, c)
-    doc = analyse(text)
-    start, end = c.mentions[0]
-    span = doc.char_span(start, end, alignment_mode="expand")
-    return span is not None and len(span) == 1 and span.root.ent_type_ == "NORP"
+    first = _mention_spans(text, c)[:1]
+    return bool(first) and len(first[0]) == 1 and first[0].root.ent_type_ == "NORP"
 
 
 def _elsewhere(text: str, c: Candidate) -> bool:
@@ -388,29 +385,22 @@ def _by_foe(text: str, t: Tally) -> bool:
 
 
 def _entity_type(text: str, c: Candidate) -> str:
-    start, end = c.mentions[0]
-    span = analyse(text).char_span(start, end, alignment_mode="expand")
-    return span.root.ent_type_ if span is not None else ""
+    first = _mention_spans(text, c)[:1]
+    return first[0].root.ent_type_ if first else ""
 
 
 def _speaks_only(text: str, c: Candidate) -> bool:
     """Every mention is the subject of a clause ("the UK is working", "the United
     States condemns"): the name is a speaker, not a scene."""
-    doc = analyse(text)
-    spans = [doc.char_span(s, e, alignment_mode="expand") for s, e in c.mentions]
-    return all(sp is not None and sp.root.dep_ == "nsubj" for sp in spans)
+    return all(sp.root.dep_ == "nsubj" for sp in _mention_spans(text, c))
 
 
 def _container_score(text: str, c: Candidate) -> int:
     """How often the text uses the name to place another place, after a comma that
     follows one ("near Tabqa Dam, Syria") or as its possessor ("Syria's Idlib
     province"), or as the scene of a force's action ("In Syria, forces conducted")."""
-    doc = analyse(text)
     score = 0
-    for start, end in c.mentions:
-        span = doc.char_span(start, end, alignment_mode="expand")
-        if span is None:
-            continue
+    for span in _mention_spans(text, c):
         root = span.root
         placing = root.dep_ == "poss" or (
             root.dep_ == "appos" and root.head.ent_type_ in ("GPE", "LOC", "FAC")

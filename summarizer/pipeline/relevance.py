@@ -44,6 +44,7 @@ _ACTIONS = _words(
 #: verbs that start or carry on an operation named by their object ("Iraqi forces began
 #: the third phase of Operation ...")
 _BEGINS = _words("begin start commence continue resume carry")
+_ACTING = _ACTIONS | _BEGINS
 _OPERATION_NOUNS = _words(
     "phase stage operation offensive campaign strike airstrike raid assault sweep"
 )
@@ -160,7 +161,7 @@ def acts(sent: Span) -> bool:
     liberation/recapture of a named place."""
     for tok in sent:
         lemma = tok.lemma_.lower()
-        if tok.pos_ == "VERB" and lemma in _ACTIONS | _BEGINS and _is_force(actors(tok)):
+        if tok.pos_ == "VERB" and lemma in _ACTING and _is_force(actors(tok)):
             if lemma in _ACTIONS and not _against_civilians(tok):
                 return True
             if lemma in _BEGINS and _names_operation(tok):
