@@ -3,7 +3,7 @@
     python bench/quality.py [--sets examples,re3d,pages,muc4] [--limit N]
                             [--systems summarizer,instructor,langextract]
                             [--endpoint URL [--model NAME] [--endpoint-kind llamacpp]]
-                            [--cache DIR] [--instructor-mode TOOLS]
+                            [--cache DIR] [--instructor-mode TOOLS] [--only ID,...]
 
 Sets, each taken in file order so ``--limit N`` is always the same N:
 
@@ -727,6 +727,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--sets", default=",".join(SETS), help="comma-separated: " + ", ".join(SETS))
     ap.add_argument("--systems", default=",".join(SYSTEMS), help=", ".join(SYSTEMS))
     ap.add_argument("--limit", type=int, default=None, help="first N documents of each set")
+    ap.add_argument(
+        "--only", default=None, help="comma-separated parts of document ids: only those"
+    )
     ap.add_argument("--endpoint", default=None, help="OpenAI-compatible URL; default embedded")
     ap.add_argument("--model", default=EMBEDDED_MODEL_NAME, help="model name at --endpoint")
     ap.add_argument("--endpoint-kind", default="llamacpp", help="Settings.endpoint_kind")
@@ -740,6 +743,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.sets = _choices(args.sets, SETS, "sets")
     args.systems = _choices(args.systems, SYSTEMS, "systems")
     return args
+
+
+def _only(items: list[Item], only: str | None) -> list[Item]:
+    """The documents whose id contains one of the comma-separated parts (to look at a few)."""
+    if not only:
+        return items
+    parts = [p.strip() for p in only.split(",") if p.strip()]
+    return [i for i in items if any(p in i.id for p in parts)]
 
 
 def library_settings(args: argparse.Namespace) -> Settings:
@@ -757,7 +768,7 @@ def library_settings(args: argparse.Namespace) -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     user = library_settings(args)
-    sets = {name: LOADERS[name](args.limit) for name in args.sets}
+    sets = {name: _only(LOADERS[name](args.limit), args.only) for name in args.sets}
     url, identity, stop = open_server(args, user)
     started = time.perf_counter()
     peer_cache = (args.cache or user.resolved_cache_dir) / "bench-quality"

@@ -1,7 +1,10 @@
-"""Every example article, replayed from a cassette recorded on the embedded model.
+"""Every example article, replayed from a cassette recorded on the embedded model,
+in both extraction modes.
 
-The expected report beside each example is what that recording produced; a change
-to prompts, schema, parsing or grounding that alters a report shows up here.
+``examples/expected/`` holds the labelling mode's reports (the embedded default,
+cassettes ``labels_example_*``), ``examples/expected/quotes/`` the quote mode's
+(``example_*``); a change to prompts, schema, parsing, assembly or grounding that
+alters a report shows up here.
 """
 
 from __future__ import annotations
@@ -35,14 +38,27 @@ def _name(entry: dict[str, Any]) -> str:
     return Path(entry["file"]).stem
 
 
+#: cassette prefix and expected-report folder per extraction mode
+MODES = {
+    "labels": ("labels_example_", EXAMPLES / "expected"),
+    "quotes": ("example_", EXAMPLES / "expected" / "quotes"),
+}
+
+
+@pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("entry", MANIFEST, ids=_name)
 def test_example_report(
-    entry: dict[str, Any], settings_for: Any, cassette: Any, update_expected: bool
+    entry: dict[str, Any], mode: str, settings_for: Any, cassette: Any, update_expected: bool
 ) -> None:
     path = EXAMPLES / entry["file"]
     text = path.read_text(encoding="utf-8")
-    with cassette(f"example_{_name(entry)}"), Summarizer(settings_for()) as s:
+    prefix, folder = MODES[mode]
+    settings = settings_for(extraction=mode)
+    with cassette(f"{prefix}{_name(entry)}"), Summarizer(settings) as s:
         report = s.summarize(path, published=date.fromisoformat(entry["published"]))
+    assert report.extraction is not None
+    labelled = report.extraction.prompt_version.startswith("operation_labels")
+    assert labelled == (mode == "labels")
 
     assert isinstance(report, OperationReport)
     assert report.extraction is not None and not report.extraction.cache_hit
@@ -61,7 +77,7 @@ def test_example_report(
             assert located == _strip_quote(ev.quote)
         else:
             assert len(located) > 0
-    expected_file = EXAMPLES / "expected" / f"{_name(entry)}.json"
+    expected_file = folder / f"{_name(entry)}.json"
     if update_expected:
         expected_file.parent.mkdir(exist_ok=True)
         expected_file.write_text(json.dumps(_stable(report), indent=2, ensure_ascii=False) + "\n")

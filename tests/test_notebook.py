@@ -37,7 +37,9 @@ CHOSEN = [
 
 
 def _expected(stem: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((EXAMPLES / "expected" / f"{stem}.json").read_text("utf-8"))
+    data: dict[str, Any] = json.loads(
+        (EXAMPLES / "expected" / "quotes" / f"{stem}.json").read_text("utf-8")
+    )
     return data
 
 

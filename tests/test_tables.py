@@ -420,7 +420,9 @@ def env(settings_for: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _expected(stem: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((EXPECTED / f"{stem}.json").read_text(encoding="utf-8"))
+    # the command line here replays the quote mode's cassette
+    path = EXPECTED / "quotes" / f"{stem}.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
 

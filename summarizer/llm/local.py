@@ -728,7 +728,19 @@ def background_status(settings: Settings) -> dict[str, Any] | None:
     if not _is_our_server(state):
         _clear_state(settings)
         return None
-    return {**state, "healthy": _is_healthy(str(state.get("base_url")))}
+    base_url = str(state.get("base_url"))
+    # a server answering another request does not answer /models within the check's
+    # timeout; it is still the one to reuse (a second server would halve both)
+    return {**state, "healthy": _is_healthy(base_url) or _is_listening(state.get("port"))}
+
+
+def _is_listening(port: object) -> bool:
+    """Something accepts connections on the loopback port (the recorded server, busy)."""
+    if not isinstance(port, int):
+        return False
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1.0):
+        return True
+    return False
 
 
 def find_running_server(settings: Settings) -> str | None:

@@ -23,20 +23,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from summarizer.core import claims, dates
+from summarizer.core import countries as countries_list
 from summarizer.core.nlp import analyse
 from summarizer.core.schema import Relevance, Status
-from summarizer.pipeline import relevance
+from summarizer.pipeline import overrules, relevance
 from summarizer.pipeline.candidates import Tally, tallies
 from summarizer.pipeline.entities import Candidate, Kind, candidates
 from summarizer.pipeline.prompts import Prompt, load_prompt
-
-if TYPE_CHECKING:
-    from spacy.tokens import Span
 
 PROMPT_NAME = "operation_labels"
 
@@ -254,178 +252,25 @@ def _header(text: str, published: date | None) -> dict[str, Any]:
     return out
 
 
-#: what stands before a place that is someone's home or a unit's base, not where the
-#: operation happened ("a native of X", "Spc. Y, of X, Texas", "assigned to ..., Fort X")
-_HOME_BEFORE = re.compile(
-    r"(?:native of|home ?town(?: of)?|born in|[\w.]+, of|assigned to [^.\n]{0,80}, |"
-    r"stationed (?:at|in)|based (?:at|in))\s*$",
-    re.IGNORECASE,
-)
-
-
-def _home_or_base(text: str, c: Candidate) -> bool:
-    """Every mention of the place names a home town or a base (or the state after one:
-    "Vermillion, South Dakota"): gold-standard annotation keeps those out, and a
-    small model labels them operation places."""
-    for start, _ in c.mentions:
-        before = text[max(0, start - 100) : start]
-        if _HOME_BEFORE.search(before):
-            continue
-        head = re.search(r"([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*),\s*$", before)
-        if head and _HOME_BEFORE.search(text[max(0, start - 200) : start - len(head.group(0))]):
-            continue  # the state or country after a home town
-        return False
-    return bool(c.mentions)
-
-
-#: heads of civilian bodies: a ministry, office or council issues statements and holds
-#: meetings; it does not conduct an operation
-_CIVIL_HEADS = frozenset(
-    [
-        *("department", "office", "ministry", "committee", "council", "press"),
-        *("embassy", "parliament", "agency", "nations", "un"),
-    ]
-)
-
-
-def _civil_body(name: str) -> bool:
-    """ "Department of Defense", "Public Affairs Office", "UN": the head word (the last,
-    or the one before "of") names a civilian body."""
-    words = name.lower().replace(".", "").split()
-    head = words[words.index("of") - 1] if "of" in words[1:] else words[-1]
-    return head in _CIVIL_HEADS
-
-
-def _holds_person(c: Candidate, cands: tuple[Candidate, ...]) -> bool:
-    """A group "name" that ends with a person's name ("Middle East Tobias Ellwood", cut
-    from "Minister for the Middle East Tobias Ellwood") is a title, not a force."""
-    people = [p.name for p in cands if p.kind == "person"]
-    return any(c.name != p and c.name.endswith(p) for p in people)
-
-
-def _mention_spans(text: str, c: Candidate) -> list[Span]:
-    """The candidate's mentions as spans of the analysed text (its offsets come from
-    that same parse, so every mention has its span)."""
-    doc = analyse(text)
-    spans = (doc.char_span(s, e, alignment_mode="expand") for s, e in c.mentions)
-    return [sp for sp in spans if sp is not None]
-
-
-def _only_modifier(text: str, c: Candidate) -> bool:
-    """Every mention of the place modifies another noun ("U.S. service members", "UK
-    support"): the place names a side, not where anything happened."""
-    spans = _mention_spans(text, c)
-    return bool(spans) and all(sp.root.dep_ in ("compound", "amod", "nmod", "poss") for sp in spans)
-
-
-_SIDE_NOUNS = frozenset(["ally", "partner", "member", "country", "nation"])
-
-
-def _acts_as_side(text: str, c: Candidate) -> bool:
-    """A place named as a side, not only as a scene: the subject of a clause ("the UK
-    is working"), a possessor ("Turkey's forces"), "our ally Turkey", or joined to a
-    subject ("Turkish jets and the United States struck")."""
-    for span in _mention_spans(text, c):
-        root = span.root
-        if root.dep_ in ("nsubj", "nsubjpass", "poss"):
-            return True
-        if root.dep_ in ("appos", "compound") and root.head.lemma_.lower() in _SIDE_NOUNS:
-            return True
-        if root.dep_ == "conj" and root.head.dep_ == "nsubj":
-            return True
-    return False
-
-
-def _furniture_only(text: str, c: Candidate) -> bool:
-    """Every mention stands outside the story's prose: a menu, a masthead, a headline
-    or a caption credit ("Home News Defence Diplomacy", "CROSSROADS DAILY")."""
-    spans = _mention_spans(text, c)
-    return bool(spans) and not any(relevance.is_prose(sp.root.sent) for sp in spans)
-
-
-def _not_a_force(text: str, c: Candidate, cands: tuple[Candidate, ...]) -> bool:
-    """Names a small model labels as forces that cannot be one: a civilian body, a
-    title, a name of the foe ("ISIL tactical unit"), a people or a faith named in one
-    word ("Syrians", "Sunnis"), a place that only stands as a scene ("the town of
-    Dabiq")."""
-    if _furniture_only(text, c):
-        return True
-    words = {w.lower().strip(".,'’") for w in c.name.split()}
-    words |= {w[:-1] for w in words if w.endswith("s")}  # "militants"
-    if _civil_body(c.name) or _holds_person(c, cands) or words & relevance.ATTACKER_WORDS:
-        return True
-    if c.kind == "place":
-        return not _acts_as_side(text, c)
-    first = _mention_spans(text, c)[:1]
-    return bool(first) and len(first[0]) == 1 and first[0].root.ent_type_ == "NORP"
-
-
-def _elsewhere(text: str, c: Candidate) -> bool:
-    """Every sentence naming the place reports a foe's attack or a meeting, and no
-    force acting: a scene of something else ("attacks today in the towns of Jabla and
-    Tartus", "a meeting in Berlin")."""
-    doc = analyse(text)
-    for start, end in dict.fromkeys(c.sentences):
-        span = doc.char_span(start, end, alignment_mode="expand")
-        if span is None:
-            return False
-        sent = span[0].sent
-        if relevance.acts(sent) or not (relevance.foe_acts(sent) or relevance.meets(sent)):
-            return False
-    return bool(c.sentences)
-
-
-def _by_foe(text: str, t: Tally) -> bool:
-    """The tally is what a foe did ("ISIL has killed 70 members of the tribe")."""
-    if t.verb_at < 0:
-        return False
-    doc = analyse(text)
-    span = doc.char_span(t.verb_at, t.verb_at + len(t.verb), alignment_mode="expand")
-    return span is not None and relevance.by_foe(span.root)
-
-
-def _entity_type(text: str, c: Candidate) -> str:
-    first = _mention_spans(text, c)[:1]
-    return first[0].root.ent_type_ if first else ""
-
-
-def _speaks_only(text: str, c: Candidate) -> bool:
-    """Every mention is the subject of a clause ("the UK is working", "the United
-    States condemns"): the name is a speaker, not a scene."""
-    return all(sp.root.dep_ == "nsubj" for sp in _mention_spans(text, c))
-
-
-def _container_score(text: str, c: Candidate) -> int:
-    """How often the text uses the name to place another place, after a comma that
-    follows one ("near Tabqa Dam, Syria") or as its possessor ("Syria's Idlib
-    province"), or as the scene of a force's action ("In Syria, forces conducted")."""
-    score = 0
-    for span in _mention_spans(text, c):
-        root = span.root
-        placing = root.dep_ == "poss" or (
-            root.dep_ == "appos" and root.head.ent_type_ in ("GPE", "LOC", "FAC")
-        )
-        # "In Syria, Coalition military forces conducted 23 strikes"
-        scene = root.dep_ == "pobj" and root.head.lower_ in ("in", "across", "throughout")
-        score += placing or (scene and relevance.acts(root.sent))
-    return score
-
-
 def _country(text: str, cands: tuple[Candidate, ...], answered: Any) -> Candidate | None:
-    """The model's country, unless it named none or a speaker ("the UK is working
-    with partners"): then the geopolitical name the text uses most to place other
-    places ("near Tabqa Dam, Syria"), if any."""
-    places = [c for c in cands if c.kind == "place" and c.mentions]
-    chosen = next((c for c in places if _country_choice(c) == answered), None)
-    if chosen is not None and not _speaks_only(text, chosen):
+    """The country where the operation happens: the model's, when it is a country the
+    text names as a scene (not a speaker, a partner or a meeting's venue); else the
+    country the text uses most to place other places ("near Tabqa Dam, Syria") or as
+    a scene ("killed in northern Iraq")."""
+    countries = [
+        c for c in cands if c.kind == "place" and c.mentions and countries_list.is_country(c.name)
+    ]
+    scenes = [c for c in countries if overrules.scene_count(text, c) > 0]
+    chosen = next((c for c in scenes if _country_choice(c) == answered), None)
+    if chosen is not None and not overrules.speaks_only(text, chosen):
         return chosen
     scored = [
-        (_container_score(text, c), len(c.mentions), -c.mentions[0][0], c)
-        for c in places
-        if _entity_type(text, c) == "GPE" and not (_speaks_only(text, c) or _elsewhere(text, c))
+        (overrules.container_score(text, c), overrules.scene_count(text, c), -c.mentions[0][0], c)
+        for c in scenes
+        if not overrules.speaks_only(text, c)
     ]
     best = max(scored, key=lambda t: t[:3], default=None)
-    return best[3] if best is not None and best[0] > 0 else None
+    return best[3] if best is not None else None
 
 
 def _quotes(text: str, c: Candidate) -> list[str]:
@@ -449,6 +294,7 @@ def _force(text: str, c: Candidate) -> dict[str, Any]:
         supports = any(_SUPPORTING.search(q) for q in _quotes(text, c))
         role = "supporting" if supports else "participating"
     name, ev = _best(text, c, claims.force_role, (role,))
+    name = overrules.plain_name(name)
     category = _keyword(name, _CATEGORY)
     if role == "air_support" and category == "other":
         category = "air"
@@ -475,6 +321,17 @@ def _outcome(text: str, t: Tally) -> dict[str, Any]:
     }
 
 
+def _overruled(text: str, c: Candidate, label: str | None) -> str | None:
+    """The label, where the text's structure shows another kind: a "force" the text
+    only places things in is a place ("near Tiyas Military Airfield"); a "place" named
+    as an ally is a supporting force ("our ally Turkey")."""
+    if label == "operation_force" and c.kind == "group" and overrules.stands_as_place(text, c):
+        return "operation_place"
+    if label == "operation_place" and c.kind == "place" and overrules.an_ally(text, c):
+        return "operation_force"
+    return label
+
+
 def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) -> dict[str, Any]:
     """The report's fields from the model's labels and the library's readings (plain
     data: the caller validates it against the article, which locates every quote and
@@ -498,24 +355,24 @@ def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) ->
     header = _header(text, published)
     operation = (header.get("operation_name") or "").lower()
     for c in lp.candidates:
-        label = got.get(c.id)
         if operation and c.name.lower() in (operation, f"operation {operation}"):
             continue  # the operation's own name is not an actor or a place
+        label = _overruled(text, c, got.get(c.id))
         if label == "operation_force":
-            if not _not_a_force(text, c, lp.candidates):
+            if not overrules.not_a_force(text, c, lp.candidates):
                 lists["forces"].append(_force(text, c))
-        elif label == "enemy" and not _furniture_only(text, c):
+        elif label == "enemy" and not overrules.not_a_foe(text, c):
             name, ev = _best(text, c, None, ())
             lists["adversaries"].append({"name": name, "evidence": ev})
-        elif label == "operation_place" and not (
-            _home_or_base(text, c) or _only_modifier(text, c) or _elsewhere(text, c)
-        ):
+        elif label == "operation_place" and not overrules.not_a_place(text, c):
             name, ev = _best(text, c, None, ())
             lists["locations"].append(
                 {"name": name, "evidence": ev, "kind": _keyword(name, _PLACE_KIND)}
             )
         elif label == "official" and (official := _official(text, c)) is not None:
             lists["officials"].append(official)
+    lists["forces"] = overrules.distinct(lists["forces"])
+    lists["adversaries"] = overrules.distinct(lists["adversaries"])
     country = _country(text, lp.candidates, got.get("country"))
     if country is not None:
         name, ev = _best(text, country, None, ())
@@ -525,7 +382,7 @@ def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) ->
     report["outcomes"] = [
         _outcome(text, t)
         for t in lp.tallies
-        if not (_AREA_UNIT.search(t.object) or _by_foe(text, t))
+        if not (_AREA_UNIT.search(t.object) or overrules.by_foe(text, t))
     ]
     report.update(header)
     return report

@@ -71,6 +71,8 @@ _REFERENCES = re.compile(
 )
 #: events of a foe, named as nouns
 _FOE_EVENTS = _words("attack bombing massacre atrocity")
+#: deeds no operation does, whoever the text says did them
+_ATROCITIES = _words("murder massacre slaughter behead kidnap abduct")
 #: a meeting's words: the place is a venue
 _MEETINGS = _words("meet meeting talk visit conference summit")
 #: reference words that are military only next to a force or a foe ("a campaign" of
@@ -152,6 +154,11 @@ def _against_civilians(verb: Token) -> bool:
     return any(t.lemma_.lower() in _CIVILIANS for t in objects)
 
 
+def operation_noun(tok: Token) -> bool:
+    """The word names an operation or a strike ("the Mosul operation", "offensive")."""
+    return tok.lemma_.lower() in _OPERATION_NOUNS
+
+
 def _names_operation(verb: Token) -> bool:
     return any(c.dep_ == "dobj" and c.lemma_.lower() in _OPERATION_NOUNS for c in verb.children)
 
@@ -199,11 +206,62 @@ def foe_acts(sent: Span) -> bool:
     took): the scene of that is not the operation's place."""
     for tok in sent:
         lemma = tok.lemma_.lower()
-        if tok.pos_ == "VERB" and lemma in _ACTIONS and by_foe(tok):
+        if tok.pos_ == "VERB" and (lemma in _ATROCITIES or (lemma in _ACTIONS and by_foe(tok))):
             return True
         if tok.pos_ == "NOUN" and lemma in _FOE_EVENTS:
             return True
+        # "the use of chemical weapons by Daesh in Marea"
+        if tok.lower_ == "by" and any(c.dep_ == "pobj" and _foe_phrase(c) for c in tok.children):
+            return True
     return False
+
+
+#: pronouns that carry the last sentence's subject on
+_PRONOUNS = frozenset(["he", "she", "they"])
+#: dependents that describe another thing than a phrase's own head
+_TAILS = frozenset(["prep", "relcl", "acl", "advcl"])
+
+
+def _foe_phrase(tok: Token) -> bool:
+    """The phrase names a foe, with its appositions ("Abu Jandal, an ISIL leader")."""
+    stack, words = [tok], set()
+    while stack:
+        t = stack.pop()
+        words.add(t.lemma_.lower())
+        stack += [c for c in t.children if c.dep_ not in _TAILS]
+    return bool(words & ATTACKER_WORDS)
+
+
+def foe_is_subject(sent: Span) -> bool:
+    """The sentence goes on about a foe the last one named ("He had led the group's
+    seizure of Baga", after a sentence about a militant leader): its places are the
+    foe's past, not the operation's."""
+    if sent.start == 0:
+        return False
+    before = sent.doc[sent.start - 1].sent.root
+    told = [c for c in before.children if c.dep_ in ("nsubj", "nsubjpass")]
+    pronoun = any(c.dep_ == "nsubj" and c.lower_ in _PRONOUNS for c in sent.root.children)
+    return pronoun and any(_foe_phrase(t) for t in told)
+
+
+def targeted(tok: Token) -> bool:
+    """The name is what an action is aimed at ("strikes against X", "forces
+    liberated X", "X was hit")."""
+    head = tok.head
+    if tok.dep_ == "pobj" and head.lower_ == "against":
+        return True
+    return tok.dep_ in ("dobj", "nsubjpass") and head.lemma_.lower() in _ACTIONS
+
+
+_FIGHTING = _words("fight defeat battle war combat")
+
+
+def fighting(sent: Span) -> bool:
+    """The sentence is about fighting: a force acting, a word of an operation, or of a
+    fight ("supported the forces in their efforts to defeat ISIL")."""
+    if _REFERENCES.search(sent.text) or acts(sent):
+        return True
+    return any(t.lemma_.lower() in _FIGHTING for t in sent)
 
 
 def meets(sent: Span) -> bool:
