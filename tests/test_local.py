@@ -419,3 +419,27 @@ def test_live_background_server(tmp_path_factory: pytest.TempPathFactory) -> Non
     assert not local._pid_alive(state["pid"])
     assert local.background_status(settings) is None
     assert local.stop_background(settings) is False
+
+
+def test_a_busy_long_lived_server_is_reused_not_duplicated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server busy with another request does not answer /models in time; it still
+    listens, and a second server beside it would halve both on two cores."""
+    import socket
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)  # accepts, never answers
+    port = busy.getsockname()[1]
+    state = {"pid": 1, "port": port, "base_url": f"http://127.0.0.1:{port}/v1"}
+    monkeypatch.setattr(local, "_read_state", lambda settings: dict(state))
+    monkeypatch.setattr(local, "_is_our_server", lambda s: True)
+    settings = Settings(cache_dir=tmp_path)
+    try:
+        status = local.background_status(settings)
+        assert status is not None and status["healthy"] is True
+    finally:
+        busy.close()
+    status = local.background_status(settings)  # nothing listens any more
+    assert status is not None and status["healthy"] is False

@@ -119,3 +119,19 @@ def test_a_country_is_told_from_a_city_or_a_region(name: str, country: bool) -> 
     from summarizer.core.countries import is_country
 
     assert is_country(name) is country
+
+
+TOWN = (
+    "Kenyan troops seized the town of Dhobley from al-Shabaab on Friday, Defence Secretary "
+    "Mary Wambui said. Dhobley had been held by the militants since May. Troops also cleared "
+    "the area around Kulbiyow Airfield, the army said."
+)
+
+
+def test_a_named_place_the_model_calls_a_force_is_a_place() -> None:
+    lp = labelling.plan(TOWN)
+    data = assembled(lp, group="operation_force", place="operation_force")
+    forces = names(data, "forces")
+    assert "Kenyan troops" in forces
+    assert "Dhobley" not in forces and "Defence" not in forces  # a town; a title's word
+    assert "Dhobley" in names(data, "locations")

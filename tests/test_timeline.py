@@ -243,7 +243,7 @@ def test_no_dates_at_all_gives_a_message_and_no_axis(undated: Consolidation) -> 
     t = timeline_data(undated)
     assert t.domain is None and t.message == NO_DATES
     phases = [(op.name, rec.label) for op in undated.operations for rec in op.phases]
-    assert len(t.undated) == len(phases) >= 6
+    assert len(t.undated) == len(phases) >= 5  # Iron Harvest 2 and 3 and three others
     for rec in chart_records(t):
         assert not (rec.bars or rec.labels or rec.dots or rec.claims or rec.campaign)
         assert all(u["text"].startswith("undated") for u in rec.undated)

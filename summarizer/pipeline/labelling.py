@@ -198,11 +198,17 @@ def _best(
     first sentence the claim check accepts, else the one with the fullest spelling."""
     options = []
     for name, (s, e) in zip(cand.forms, cand.sentences, strict=True):
-        quote = text[s:e].strip()
+        quote = _bare(text[s:e])
         ok = check is not None and check(name, *args, quote).ok
         options.append((not ok, -len(name), s, name, quote))
     _, _, _, name, quote = min(options)
     return name, {"quote": quote}
+
+
+def _bare(sentence: str) -> str:
+    """A sentence as a quote: without the quotation marks around it, which alignment
+    leaves out of the located text (so the quote is the text at its offsets)."""
+    return sentence.strip().strip("\"'\u201c\u201d\u2018\u2019").strip()
 
 
 def _sentence(text: str, start: int) -> str:
@@ -210,7 +216,7 @@ def _sentence(text: str, start: int) -> str:
     doc = analyse(text)
     for sent in doc.sents:
         if sent.start_char <= start < sent.end_char:
-            return sent.text.strip()
+            return _bare(sent.text)
     return text[start : start + 200]
 
 
@@ -226,7 +232,7 @@ def _start_date(text: str, published: date | None) -> dict[str, Any] | None:
             continue
         for ent in sent.ents:
             if ent.label_ == "DATE" and dates.parse_date(ent.text, published).year is not None:
-                return {"raw": ent.text, "evidence": {"quote": sent.text.strip()}}
+                return {"raw": ent.text, "evidence": {"quote": _bare(sent.text)}}
     return None
 
 
@@ -317,7 +323,7 @@ def _outcome(text: str, t: Tally) -> dict[str, Any]:
         "category": t.category,
         "object": t.object,
         "quantity": {"raw": t.figure},
-        "evidence": {"quote": text[t.start : t.end].strip()},
+        "evidence": {"quote": _bare(text[t.start : t.end])},
     }
 
 
@@ -382,7 +388,11 @@ def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) ->
     report["outcomes"] = [
         _outcome(text, t)
         for t in lp.tallies
-        if not (_AREA_UNIT.search(t.object) or overrules.by_foe(text, t))
+        if not (
+            _AREA_UNIT.search(t.object)
+            or overrules.by_foe(text, t)
+            or overrules.running_total(text, t)
+        )
     ]
     report.update(header)
     return report

@@ -87,19 +87,32 @@ def mention_spans(text: str, c: Candidate) -> list[Span]:
 _SIDE_NOUNS = frozenset(["ally", "partner", "member", "country", "nation"])
 
 
+def _stands_as_side(span: Span) -> bool:
+    root = span.root
+    # not a passive subject: "Dhobley had been held by the militants" is a scene
+    if root.dep_ in ("nsubj", "poss"):
+        return True
+    if root.dep_ in ("appos", "compound") and root.head.lemma_.lower() in _SIDE_NOUNS:
+        return True
+    return root.dep_ == "conj" and root.head.dep_ == "nsubj"
+
+
 def acts_as_side(text: str, c: Candidate) -> bool:
     """A place named as a side, not only as a scene: the subject of a clause ("the UK
     is working"), a possessor ("Turkey's forces"), "our ally Turkey", or joined to a
     subject ("Turkish jets and the United States struck")."""
-    for span in mention_spans(text, c):
-        root = span.root
-        if root.dep_ in ("nsubj", "nsubjpass", "poss"):
-            return True
-        if root.dep_ in ("appos", "compound") and root.head.lemma_.lower() in _SIDE_NOUNS:
-            return True
-        if root.dep_ == "conj" and root.head.dep_ == "nsubj":
-            return True
-    return False
+    return any(_stands_as_side(sp) for sp in mention_spans(text, c))
+
+
+#: title nouns a body's name modifies ("Defense Secretary", "Foreign Office Minister")
+_TITLES = _set("secretary minister spokesman spokesperson envoy ambassador official")
+
+
+def _in_titles_only(text: str, c: Candidate) -> bool:
+    spans = mention_spans(text, c)
+    return bool(spans) and all(
+        sp.root.dep_ == "compound" and sp.root.head.lemma_.lower() in _TITLES for sp in spans
+    )
 
 
 def furniture_only(text: str, c: Candidate) -> bool:
@@ -133,6 +146,8 @@ def not_a_force(text: str, c: Candidate, cands: tuple[Candidate, ...]) -> bool:
     if furniture_only(text, c) or generic(c.name) or _masthead(c.name):
         return True
     if _civil_body(c.name) or _holds_person(c, cands) or names_foe(c.name):
+        return True
+    if _in_titles_only(text, c):  # "Defense" of "Defense Secretary Ash Carter"
         return True
     if c.kind == "place":
         return not acts_as_side(text, c)
@@ -170,6 +185,24 @@ def by_foe(text: str, t: Tally) -> bool:
     doc = analyse(text)
     span = doc.char_span(t.verb_at, t.verb_at + len(t.verb), alignment_mode="expand")
     return span is not None and relevance.by_foe(span.root)
+
+
+#: words that make a tally a running total, not what this report's event achieved
+_RUNNING_TOTAL = re.compile(
+    r"\b(?:since the (?:start|beginning|launch)|since (?:it|the operation|the campaign|the "
+    r"offensive) (?:began|started)|so far|to date|in total|in all)\b",
+    re.IGNORECASE,
+)
+
+
+def running_total(text: str, t: Tally) -> bool:
+    """The tally counts everything since the operation began ("71 militants have been
+    killed since the start of Iron Harvest"): a total over reports, never one of this
+    report's outcomes."""
+    doc = analyse(text)
+    span = doc.char_span(t.start, t.end, alignment_mode="expand")
+    sentence = span[0].sent.text if span is not None else text[t.start : t.end]
+    return bool(_RUNNING_TOTAL.search(sentence))
 
 
 def entity_type(text: str, c: Candidate) -> str:
@@ -288,22 +321,30 @@ def scene_count(text: str, c: Candidate) -> int:
     )
 
 
+#: last words that make a name a place's ("Tiyas Military Airfield", "Tabqa Dam"; not
+#: "State", which ends "Islamic State")
+_PLACE_ENDINGS = _set("airfield airport airbase base dam province district governorate valley")
+
+
+def _placed(span: Span) -> bool:
+    root = _first_conjunct(span.root)
+    head = root.head
+    if root.dep_ == "pobj" and head.lower_ in _AT:
+        return True
+    if root.dep_ == "pobj" and head.lower_ == "of" and head.head.lemma_.lower() in _PLACE_NOUNS:
+        return True
+    return root.dep_ == "dobj" and head.lemma_.lower() in _TAKE
+
+
 def stands_as_place(text: str, c: Candidate) -> bool:
-    """A name the recogniser took for an organisation that the text places things in
-    ("near Tiyas Military Airfield", "the town of Dabiq", "liberated Dabiq") and never
-    makes a side: a place, whatever its entity type."""
-    if acts_as_side(text, c):
-        return False
-    for span in mention_spans(text, c):
-        root = _first_conjunct(span.root)
-        head = root.head
-        if root.dep_ == "pobj" and head.lower_ in _AT:
-            return True
-        if root.dep_ == "pobj" and head.lower_ == "of" and head.head.lemma_.lower() in _PLACE_NOUNS:
-            return True
-        if root.dep_ == "dobj" and head.lemma_.lower() in _TAKE:
-            return True
-    return False
+    """A name the recogniser took for an organisation that is a place: its last word
+    is a place's ("Tiyas Military Airfield"), or the text places things in it ("near
+    X", "the town of Dabiq", "liberated Dabiq") more often than it makes it a side."""
+    if c.name.split()[-1].lower() in _PLACE_ENDINGS:
+        return True
+    spans = mention_spans(text, c)
+    placed = sum(_placed(sp) for sp in spans)
+    return placed > 0 and placed > sum(_stands_as_side(sp) for sp in spans)
 
 
 def an_ally(text: str, c: Candidate) -> bool:
