@@ -135,3 +135,21 @@ def test_a_named_place_the_model_calls_a_force_is_a_place() -> None:
     assert "Kenyan troops" in forces
     assert "Dhobley" not in forces and "Defence" not in forces  # a town; a title's word
     assert "Dhobley" in names(data, "locations")
+
+
+SIDES = (
+    "A Kenya strike hit an al-Shabaab camp near Jilib on Monday, the army said. Al-Shabaab has "
+    "threatened to attack Kenya again, the Minister for East Africa said in Nairobi. "
+    "Corporal Otieno's brave and selfless service was praised."
+)
+
+
+def test_a_side_a_title_or_a_venue_is_not_the_scene() -> None:
+    lp = labelling.plan(SIDES)
+    places = names(assembled(lp, place="operation_place"), "locations")
+    assert "Jilib" in places
+    assert "Kenya" not in places  # the side that strikes and is threatened
+    assert "East Africa" not in places  # a minister's charge
+    assert "Nairobi" not in places  # where the statement was made
+    forces = names(assembled(lp, group="operation_force"), "forces")
+    assert not any("service" in f for f in forces)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from summarizer.core.countries import is_country
 from summarizer.core.nlp import analyse
 from summarizer.pipeline import relevance
 
@@ -104,6 +105,8 @@ def acts_as_side(text: str, c: Candidate) -> bool:
     return any(_stands_as_side(sp) for sp in mention_spans(text, c))
 
 
+#: a chunk about someone's quality or deed, not an actor
+_SOMEONES_THING = re.compile(r"['’]s\s+[a-z]")
 #: title nouns a body's name modifies ("Defense Secretary", "Foreign Office Minister")
 _TITLES = _set("secretary minister spokesman spokesperson envoy ambassador official")
 
@@ -149,6 +152,8 @@ def not_a_force(text: str, c: Candidate, cands: tuple[Candidate, ...]) -> bool:
         return True
     if _in_titles_only(text, c):  # "Defense" of "Defense Secretary Ash Carter"
         return True
+    if _SOMEONES_THING.search(c.name):  # "Keating's honorable and selfless service"
+        return True
     if c.kind == "place":
         return not acts_as_side(text, c)
     if only_backed(text, c):
@@ -160,7 +165,9 @@ def not_a_force(text: str, c: Candidate, cands: tuple[Candidate, ...]) -> bool:
 def not_a_place(text: str, c: Candidate) -> bool:
     """A "place of the operation" that is not one: a home town or a base, a name of
     the foe, or a name never standing where the operation happened."""
-    return home_or_base(text, c) or names_foe(c.name) or not_the_scene(text, c)
+    if furniture_only(text, c) or home_or_base(text, c) or names_foe(c.name):
+        return True
+    return not_the_scene(text, c)
 
 
 def elsewhere(text: str, c: Candidate) -> bool:
@@ -261,22 +268,46 @@ def _first_conjunct(tok: Token) -> Token:
 
 
 def _side_mention(span: Span) -> bool:
-    """The mention names a side: a subject, a modifier, or a partner ("working closely
-    with Turkey").  Not after a word of place ("Near Palmyra, one strike destroyed",
-    which the parser reads as a subject) nor as the place of an operation noun ("the
-    Mosul operation")."""
+    """The mention names a side: a subject, a modifier, a partner ("working closely
+    with Turkey"), a country attacked or striking ("to attack the United States", "a
+    U.S. strike"), or the charge of a title ("Minister for the Middle East").  Not after
+    a word of place ("Near Palmyra, one strike destroyed", which the parser reads as a
+    subject) nor as the place of an operation noun ("the Mosul operation")."""
+    root = _first_conjunct(span.root)
+    head = root.head
+    if root.dep_ == "pobj" and head.lower_ in ("in", "at") and head.head.lemma_.lower() in _SAY:
+        return True  # "the minister said in Nairobi": where a statement was made
     before = span.doc[span.start - 1] if span.start > 0 else span[0]
     if before.lower_ in _AT or span[0].lower_ in _AT:  # the mention may hold "Near"
         return False
-    root = _first_conjunct(span.root)
+    country = is_country(span.text)
     if root.dep_ in _SIDE_DEPS:
-        return not (root.dep_ != "nsubj" and relevance.operation_noun(root.head))
+        return country or not (root.dep_ != "nsubj" and relevance.operation_noun(head))
+    if country and _aimed_at(root):
+        return True
+    if root.dep_ == "pobj" and head.lower_ in ("for", "of") and head.head.lemma_.lower() in _TITLES:
+        return True
     # "working closely with Turkey", "in cooperation with Jordan"; not "the border
     # with Syria"
-    if root.dep_ != "pobj" or root.head.lower_ != "with":
+    if root.dep_ != "pobj" or head.lower_ != "with":
         return False
-    joined = root.head.head
+    joined = head.head
     return joined.pos_ in ("VERB", "AUX") or joined.lemma_.lower() in _WITH_PARTNER
+
+
+#: verbs of a statement: the place they are said in is a venue
+_SAY = _set("say tell announce speak brief state declare")
+#: verbs whose object is a side attacked or threatened
+_ATTACK = _set("attack threaten target strike")
+
+
+def _aimed_at(root: Token) -> bool:
+    """The name is what an attack or a threat is aimed at ("to attack the United
+    States", "attacks against the United States")."""
+    head = root.head
+    if root.dep_ == "dobj" and head.lemma_.lower() in _ATTACK:
+        return True
+    return root.dep_ == "pobj" and head.lower_ == "against"
 
 
 #: nouns whose "with" names a partner
@@ -411,7 +442,7 @@ def not_a_foe(text: str, c: Candidate) -> bool:
     named as against the foe ("counter-ISIL coalition"), or a country the text never
     shows as a target or an attacker (the scene of a soldier's death, a state in
     talks)."""
-    if furniture_only(text, c) or _COUNTER.search(c.name):
+    if furniture_only(text, c) or _COUNTER.search(c.name) or _in_titles_only(text, c):
         return True
     if c.kind != "place" or relevance.ATTACKER_WORDS & _name_words(c.name):
         return False
