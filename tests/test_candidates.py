@@ -53,3 +53,14 @@ def test_a_clearance_is_not_a_search() -> None:
         for t in tallies("Troops cleared 12 villages and searched 31 houses near the border.")
     ]
     assert found == [("cleared", "villages"), ("searched", "houses")]
+
+
+def test_damaged_and_disabled_things_are_outcomes_of_no_named_category() -> None:
+    text = (
+        "Near Jilib, four strikes engaged two militant units; destroyed a truck; and damaged "
+        "12 supply routes and three culverts. Near Baardheere, a strike disabled two ferries."
+    )
+    got = {(t.category, t.figure, t.object) for t in tallies(text)}
+    assert got >= {("other", "12", "supply routes"), ("other", "three", "culverts")}
+    assert ("other", "two", "ferries") in got
+    assert not any(t.verb.startswith("engag") for t in tallies(text))  # units engaged

@@ -27,6 +27,9 @@ _PEOPLE = claims.OBJECT_FAMILIES[0] | claims.OBJECT_FAMILIES[1] | claims.OBJECT_
 _PEOPLE = _PEOPLE | claims.OBJECT_FAMILIES[6] | frozenset({"man", "woman", "leader", "commander"})
 _DEVICES = claims.OBJECT_FAMILIES[4]
 _CLEARING = frozenset({"clear", "secure", "liberate", "free", "retake"})
+#: verbs of a result no category names ("damaged 29 supply routes", "disabled two
+#: bridges"): an outcome of category ``other``
+_OTHER = frozenset({"damage", "disable"})
 _MONTHS = re.compile(
     r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?$", re.IGNORECASE
 )
@@ -47,8 +50,15 @@ class Tally:
     verb_at: int = -1
 
 
+def _reads_category(verb: Token) -> bool:
+    lemma = verb.lemma_.lower()
+    return lemma in _OTHER or bool(claims.categories_of(lemma))
+
+
 def _category(verb: Token, noun: Token) -> str | None:
     lemma = verb.lemma_.lower()
+    if lemma in _OTHER:
+        return "other"
     cats = [c for c in _ORDER if lemma in claims.ACTIONS[c]]
     if not cats:
         return None
@@ -108,7 +118,7 @@ def tallies(text: str) -> list[Tally]:
         if noun is num:
             continue  # what it counts is left out ("and three arrested"): not read here
         verb = claims.predicate(noun)
-        if verb is None or not claims.categories_of(verb.lemma_.lower()):
+        if verb is None or not _reads_category(verb):
             verb = claims.list_verb(num) or verb
         if verb is None or claims.negated(verb) or claims.attempted(verb):
             continue
