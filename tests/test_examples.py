@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from summarizer.core.ground import _strip_quote
+from summarizer.core.ground import strip_quote
 from summarizer.core.schema import OperationReport, iter_evidence
 from summarizer.pipeline.summarizer import Summarizer
 from tests.conftest import EXAMPLES, load_manifest
@@ -73,8 +73,8 @@ def test_example_report(
         located = text[ev.start : ev.end]
         if ev.status == "exact":
             # exact: the quote as written, minus wrapping quotation marks or a
-            # trailing "..." (ground._strip_quote), is that very text
-            assert located == _strip_quote(ev.quote)
+            # trailing "..." (ground.strip_quote), is that very text
+            assert located == strip_quote(ev.quote)
         else:
             assert len(located) > 0
     expected_file = folder / f"{_name(entry)}.json"

@@ -27,9 +27,9 @@ from summarizer.core.ground import (
     _longest_match,
     _matching_blocks,
     _numbers_kept,
-    _strip_quote,
     align,
     normalize,
+    strip_quote,
 )
 from summarizer.core.text import TYPOGRAPHY
 from summarizer.pipeline.cleaning import clean_page, patterns, rules
@@ -55,7 +55,7 @@ def ref_normalize(text: str) -> tuple[str, tuple[int, ...]]:
 
 
 def ref_align(quote: str, text: str) -> Alignment:
-    q = _strip_quote(quote)
+    q = strip_quote(quote)
     if not q:
         return Alignment(None, None, "not_found", 0.0)
     i = text.find(q)

@@ -150,7 +150,7 @@ def _normalize_per_char(unified: str) -> NormalizedText:
     return NormalizedText("".join(out), tuple(offsets))
 
 
-def _strip_quote(quote: str) -> str:
+def strip_quote(quote: str) -> str:
     """Models often wrap quotes in quotation marks or end them with '...'."""
     q = quote.strip().strip("\"'\u201c\u201d\u2018\u2019").strip()
     q = re.sub(r"(\.\.\.|\u2026)$", "", q).strip()
@@ -166,7 +166,7 @@ def align(quote: str, text: str) -> Alignment:
 
 
 def _align(quote: str, text: str, normalized: Callable[[], NormalizedText]) -> Alignment:
-    q = _strip_quote(quote)
+    q = strip_quote(quote)
     if not q:
         return Alignment(None, None, "not_found", 0.0)
     i = text.find(q)
@@ -385,12 +385,12 @@ class AlignmentMemo:
         """A stored exact or normalised alignment is kept only if the text at its
         offsets is the quote (cheap to verify); a fuzzy one is aligned again."""
         if status == "exact":
-            return self.text[start:end] == _strip_quote(quote) or self.text[start:end] == quote
+            return self.text[start:end] == strip_quote(quote) or self.text[start:end] == quote
         if status == "normalized":
-            return normalize(self.text[start:end]).text == normalize(_strip_quote(quote)).text
+            return normalize(self.text[start:end]).text == normalize(strip_quote(quote)).text
         if status == "fuzzy":
             return _fuzzy_holds(
-                normalize(_strip_quote(quote)).text, normalize(self.text[start:end]).text
+                normalize(strip_quote(quote)).text, normalize(self.text[start:end]).text
             )
         return status == "not_found"
 

@@ -28,7 +28,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from summarizer.core import claims, dates
-from summarizer.core import countries as countries_list
+from summarizer.core.countries import is_country
+from summarizer.core.ground import strip_quote
 from summarizer.core.nlp import analyse
 from summarizer.core.schema import Relevance, Status
 from summarizer.pipeline import overrules, relevance
@@ -198,17 +199,11 @@ def _best(
     first sentence the claim check accepts, else the one with the fullest spelling."""
     options = []
     for name, (s, e) in zip(cand.forms, cand.sentences, strict=True):
-        quote = _bare(text[s:e])
+        quote = strip_quote(text[s:e])  # the sentence as alignment locates it
         ok = check is not None and check(name, *args, quote).ok
         options.append((not ok, -len(name), s, name, quote))
     _, _, _, name, quote = min(options)
     return name, {"quote": quote}
-
-
-def _bare(sentence: str) -> str:
-    """A sentence as a quote: without the quotation marks around it, which alignment
-    leaves out of the located text (so the quote is the text at its offsets)."""
-    return sentence.strip().strip("\"'\u201c\u201d\u2018\u2019").strip()
 
 
 def _sentence(text: str, start: int) -> str:
@@ -216,7 +211,7 @@ def _sentence(text: str, start: int) -> str:
     doc = analyse(text)
     for sent in doc.sents:
         if sent.start_char <= start < sent.end_char:
-            return _bare(sent.text)
+            return strip_quote(sent.text)
     return text[start : start + 200]
 
 
@@ -232,7 +227,7 @@ def _start_date(text: str, published: date | None) -> dict[str, Any] | None:
             continue
         for ent in sent.ents:
             if ent.label_ == "DATE" and dates.parse_date(ent.text, published).year is not None:
-                return {"raw": ent.text, "evidence": {"quote": _bare(sent.text)}}
+                return {"raw": ent.text, "evidence": {"quote": strip_quote(sent.text)}}
     return None
 
 
@@ -263,16 +258,18 @@ def _country(text: str, cands: tuple[Candidate, ...], answered: Any) -> Candidat
     text names as a scene (not a speaker, a partner or a meeting's venue); else the
     country the text uses most to place other places ("near Tabqa Dam, Syria") or as
     a scene ("killed in northern Iraq")."""
-    countries = [
-        c for c in cands if c.kind == "place" and c.mentions and countries_list.is_country(c.name)
+    scenes = [
+        (c, n)
+        for c in cands
+        if c.kind == "place" and c.mentions and is_country(c.name)
+        if (n := overrules.scene_count(text, c)) > 0
     ]
-    scenes = [c for c in countries if overrules.scene_count(text, c) > 0]
-    chosen = next((c for c in scenes if _country_choice(c) == answered), None)
+    chosen = next((c for c, _ in scenes if _country_choice(c) == answered), None)
     if chosen is not None and not overrules.speaks_only(text, chosen):
         return chosen
     scored = [
-        (overrules.container_score(text, c), overrules.scene_count(text, c), -c.mentions[0][0], c)
-        for c in scenes
+        (overrules.container_score(text, c), n, -c.mentions[0][0], c)
+        for c, n in scenes
         if not overrules.speaks_only(text, c)
     ]
     best = max(scored, key=lambda t: t[:3], default=None)
@@ -323,7 +320,7 @@ def _outcome(text: str, t: Tally) -> dict[str, Any]:
         "category": t.category,
         "object": t.object,
         "quantity": {"raw": t.figure},
-        "evidence": {"quote": _bare(text[t.start : t.end])},
+        "evidence": {"quote": strip_quote(text[t.start : t.end])},
     }
 
 

@@ -170,21 +170,6 @@ def not_a_place(text: str, c: Candidate) -> bool:
     return not_the_scene(text, c)
 
 
-def elsewhere(text: str, c: Candidate) -> bool:
-    """Every sentence naming the place reports a foe's attack or a meeting, and no
-    force acting: a scene of something else ("attacks today in the towns of Jabla and
-    Tartus", "a meeting in Berlin")."""
-    doc = analyse(text)
-    for start, end in dict.fromkeys(c.sentences):
-        span = doc.char_span(start, end, alignment_mode="expand")
-        if span is None:
-            return False
-        sent = span[0].sent
-        if relevance.acts(sent) or not (relevance.foe_acts(sent) or relevance.meets(sent)):
-            return False
-    return bool(c.sentences)
-
-
 def by_foe(text: str, t: Tally) -> bool:
     """The tally is what a foe did ("ISIL has killed 70 members of the tribe")."""
     if t.verb_at < 0:
@@ -210,11 +195,6 @@ def running_total(text: str, t: Tally) -> bool:
     span = doc.char_span(t.start, t.end, alignment_mode="expand")
     sentence = span[0].sent.text if span is not None else text[t.start : t.end]
     return bool(_RUNNING_TOTAL.search(sentence))
-
-
-def entity_type(text: str, c: Candidate) -> str:
-    first = mention_spans(text, c)[:1]
-    return first[0].root.ent_type_ if first else ""
 
 
 def speaks_only(text: str, c: Candidate) -> bool:

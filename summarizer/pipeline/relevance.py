@@ -128,15 +128,16 @@ def actors(verb: Token) -> list[Token]:
 _OTHER_THINGS = frozenset(["prep", "relcl", "acl", "advcl", "appos"])
 
 
-def _actor_words(actors: list[Token]) -> set[str]:
+def _actor_words(actors: list[Token], skip: frozenset[str] = _OTHER_THINGS) -> set[str]:
     """Lemmas of the actors' own phrases: the head, its compounds and modifiers and any
-    joined actor, without the prepositional and clausal tails."""
+    joined actor, without the dependents in ``skip`` (the prepositional and clausal
+    tails, and appositions unless asked for)."""
     words: set[str] = set()
     stack = list(actors)
     while stack:
         tok = stack.pop()
         words.add(tok.lemma_.lower())
-        stack += [c for c in tok.children if c.dep_ not in _OTHER_THINGS]
+        stack += [c for c in tok.children if c.dep_ not in skip]
     return words
 
 
@@ -218,18 +219,13 @@ def foe_acts(sent: Span) -> bool:
 
 #: pronouns that carry the last sentence's subject on
 _PRONOUNS = frozenset(["he", "she", "they"])
-#: dependents that describe another thing than a phrase's own head
-_TAILS = frozenset(["prep", "relcl", "acl", "advcl"])
+#: the tails alone: an apposition describes the phrase's own head
+_TAILS = _OTHER_THINGS - {"appos"}
 
 
 def _foe_phrase(tok: Token) -> bool:
     """The phrase names a foe, with its appositions ("Abu Jandal, an ISIL leader")."""
-    stack, words = [tok], set()
-    while stack:
-        t = stack.pop()
-        words.add(t.lemma_.lower())
-        stack += [c for c in t.children if c.dep_ not in _TAILS]
-    return bool(words & ATTACKER_WORDS)
+    return bool(_actor_words([tok], _TAILS) & ATTACKER_WORDS)
 
 
 def foe_is_subject(sent: Span) -> bool:
