@@ -153,3 +153,42 @@ def test_a_side_a_title_or_a_venue_is_not_the_scene() -> None:
     assert "Nairobi" not in places  # where the statement was made
     forces = names(assembled(lp, group="operation_force"), "forces")
     assert not any("service" in f for f in forces)
+
+
+#: a meeting notice: its only scene is the campaign's ("in Somalia and Kenya"); the
+#: meeting's venue is not a scene
+MEETING = (
+    "The envoy will lead a delegation to Oslo, Norway for a meeting on March 3 with partners. "
+    "The meeting will be a chance to discuss ways to accelerate the campaign against "
+    "al-Shabaab in Somalia and Kenya. Coalition aircraft struck al-Shabaab camps last week."
+)
+
+
+def test_a_campaigns_place_is_a_scene_even_in_a_meeting_notice() -> None:
+    lp = labelling.plan(MEETING)
+    by_name = {c.name: c for c in lp.candidates}
+    assert overrules.scene_count(MEETING, by_name["Somalia"]) == 1
+    assert overrules.scene_count(MEETING, by_name["Norway"]) == 0
+    country = assembled(lp, place="operation_place").get("country")
+    assert isinstance(country, dict) and country["name"] == "Somalia"
+
+
+#: a page whose prose names no country as a scene; its headline places the story
+HEADLINED = (
+    "Car Bombs Kill 12 in Baidoa as Fighting Spreads in Somalia\n"
+    "Harbour Post Reporters\n\n"
+    "The government condemns the bombings today in the town of Baidoa, for which the "
+    "militants claimed responsibility. Police said 12 civilians were killed. Army units "
+    "raided militant hideouts near Baidoa on Tuesday."
+)
+
+
+def test_the_headlines_country_stands_when_the_prose_names_none() -> None:
+    lp = labelling.plan(HEADLINED)
+    somalia = next(c for c in lp.candidates if c.name == "Somalia")
+    assert overrules.headline_scene(HEADLINED, somalia)
+    country = assembled(lp, place="operation_place").get("country")
+    assert isinstance(country, dict) and country["name"] == "Somalia"
+    # the same line as the last sentence of a paragraph is prose, not a headline
+    prose = HEADLINED.replace("Somalia\n", "Somalia.\n", 1)
+    assert not overrules.headline_scene(prose, somalia)

@@ -257,7 +257,8 @@ def _country(text: str, cands: tuple[Candidate, ...], answered: Any) -> Candidat
     """The country where the operation happens: the model's, when it is a country the
     text names as a scene (not a speaker, a partner or a meeting's venue); else the
     country the text uses most to place other places ("near Tabqa Dam, Syria") or as
-    a scene ("killed in northern Iraq")."""
+    a scene ("killed in northern Iraq"); failing both, a country the headline places
+    the story in."""
     scenes = [
         (c, n)
         for c in cands
@@ -273,7 +274,14 @@ def _country(text: str, cands: tuple[Candidate, ...], answered: Any) -> Candidat
         if not overrules.speaks_only(text, c)
     ]
     best = max(scored, key=lambda t: t[:3], default=None)
-    return best[3] if best is not None else None
+    if best is not None:
+        return best[3]
+    headlined = (
+        c
+        for c in cands
+        if c.kind == "place" and is_country(c.name) and overrules.headline_scene(text, c)
+    )
+    return next(headlined, None)
 
 
 def _quotes(text: str, c: Candidate) -> list[str]:

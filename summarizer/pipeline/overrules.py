@@ -305,12 +305,33 @@ def _off_scene(sent: Span) -> bool:
     return relevance.foe_acts(sent) or relevance.meets(sent)
 
 
+def _campaign_scene(span: Span) -> bool:
+    """The mention is where an operation named as a noun happens, whatever the
+    sentence is about ("to accelerate the campaign against Da'esh in Iraq and Syria"):
+    an operation noun governs it, with "in" and no verb between them."""
+    doc = span.doc
+    for up in span.root.ancestors:
+        if up.pos_ in ("VERB", "AUX"):
+            return False
+        if up.pos_ == "NOUN" and relevance.operation_noun(up) and up.i < span.start:
+            return any(t.lower_ == "in" for t in doc[up.i + 1 : span.start])
+    return False
+
+
+def _scene(span: Span) -> bool:
+    """The mention is a scene of the story: an operation's place, or neither a side
+    nor in a sentence about something else."""
+    if _campaign_scene(span):
+        return True
+    return not (_side_mention(span) or _off_scene(span.root.sent))
+
+
 def not_the_scene(text: str, c: Candidate) -> bool:
     """No mention of the place is where the operation happened: each names a side
     ("the UK is working with its allies", "U.S. service members"), or stands in a
     sentence about something else (a foe's attack or earlier deeds, a meeting)."""
     spans = mention_spans(text, c)
-    return bool(spans) and all(_side_mention(sp) or _off_scene(sp.root.sent) for sp in spans)
+    return bool(spans) and not any(_scene(sp) for sp in spans)
 
 
 #: nouns after which a country is a neighbour, not the scene ("near the border with
@@ -326,9 +347,25 @@ def _neighbour(span: Span) -> bool:
 def scene_count(text: str, c: Candidate) -> int:
     """How many mentions of the place are scenes of the story: not a side, not in a
     sentence about something else, not a neighbour across a border."""
-    return sum(
-        not (_side_mention(sp) or _neighbour(sp) or _off_scene(sp.root.sent))
-        for sp in mention_spans(text, c)
+    return sum(_scene(sp) and not _neighbour(sp) for sp in mention_spans(text, c))
+
+
+def _headline_line(text: str, start: int) -> bool:
+    """The line holding ``start`` is a headline: short, with no sentence's end."""
+    line = text[text.rfind("\n", 0, start) + 1 : text.find("\n", start) % (len(text) + 1)]
+    line = line.strip()
+    return bool(line) and len(line.split()) <= 20 and line[-1] not in ".!?:;,"
+
+
+def headline_scene(text: str, c: Candidate) -> bool:
+    """The name stands, after "in", only on headline lines ("Regime Offensive Actions
+    in Syria"): the page's own placing of its story, used for the country when the
+    prose names none as a scene."""
+    spans = mention_spans(text, c)
+    return (
+        bool(spans)
+        and all(_headline_line(text, sp.start_char) for sp in spans)
+        and any(sp.start > 0 and sp.doc[sp.start - 1].lower_ == "in" for sp in spans)
     )
 
 
