@@ -353,3 +353,32 @@ def test_a_foes_tally_is_not_an_outcome(sides: labelling.LabelPlan) -> None:
     assert ("killed", "12") in outcomes and ("destroyed", "3") in outcomes
     assert ("killed", "9") not in outcomes  # Al-Shabaab's killing of villagers
     assert len(sides.tallies) == 3  # the text reader still reads all three
+
+
+#: names whose every label the assembly overrules: the operation's own name, a person
+#: no title word makes an official, a bare "army" and a newspaper that acts in nothing
+MOOT = (
+    "Kenyan troops launched Operation Linda Pwani against al-Shabaab near Kolbio on "
+    "Tuesday, army spokesman Colonel Paul Njuguna said. A farmer, Hassan Omar, said the "
+    "fighting had stopped. The Daily Nation reported the raid."
+)
+
+
+def test_names_the_assembly_would_overrule_are_not_asked() -> None:
+    lp = labelling.plan(MOOT)
+    asked = [c.name for c in lp.asked]
+    assert asked == ["Kenyan troops", "al-Shabaab", "Kolbio", "Paul Njuguna"]
+    listed = lp.messages(None)[1]["content"].split("Names in the article:")[1]
+    assert "Hassan Omar" not in listed and "Linda Pwani" not in listed
+    assert "Hassan Omar" in [c.name for c in lp.candidates]  # still read, for the country
+    schema = lp.answer_model.model_json_schema()["properties"]
+    assert all(labelling.key_of(c) in schema for c in lp.asked)
+    assert not any(labelling.key_of(c) in schema for c in lp.candidates if c not in lp.asked)
+    # every label of an unasked name is overruled: the answer could not have listed it
+    labels = {"Kenyan troops": "operation_force", "al-Shabaab": "enemy", "Paul Njuguna": "official"}
+    data = {"summary": "Troops raided a village.", "country": "none", "status": "ongoing"}
+    data["relevance"] = "operation_report"
+    data |= {labelling.key_of(c): labels.get(c.name, "operation_place") for c in lp.asked}
+    report = labelling.assemble(lp, lp.answer_model.model_validate_json(json.dumps(data)))
+    assert [f["name"] for f in report["forces"]] == ["Kenyan troops"]
+    assert [o["name"] for o in report["officials"]] == ["Paul Njuguna"]

@@ -8,7 +8,7 @@ judgement, in one small typed request:
 
 * one label per named candidate (:mod:`summarizer.pipeline.entities`), its choices
   restricted by the candidate's kind (a person cannot become a place);
-* the country (a place id), the status, the relevance and a two-sentence summary.
+* the country (a place by name), the status, the relevance and a one-sentence summary.
 
 :func:`plan` builds the request (prompt, answer schema); :func:`assemble` turns the
 answer into the fields of an :class:`~summarizer.core.schema.OperationReport` whose
@@ -100,7 +100,10 @@ class LabelPlan:
     """What the library read from one text, and the request that asks the rest."""
 
     text: str
+    #: every name the text gives (the assembly and the country read them all)
     candidates: tuple[Candidate, ...]
+    #: the names whose label can change the report: the prompt lists only these
+    asked: tuple[Candidate, ...]
     tallies: tuple[Tally, ...]
     answer_model: type[BaseModel]
     prompt: Prompt
@@ -111,7 +114,7 @@ class LabelPlan:
         heads: dict[Kind, str] = {"person": "People", "group": "Groups", "place": "Places"}
         lines = []
         for kind, head in heads.items():
-            names = [f"{c.id} {c.name}" for c in self.candidates if c.kind == kind]
+            names = [f"{c.id} {c.name}" for c in self.asked if c.kind == kind]
             lines.append(f"{head}: " + ("; ".join(names) if names else "(none)"))
         return "\n".join(lines)
 
@@ -153,14 +156,17 @@ class _Answer(BaseModel):
         return cls.model_validate(data, **kwargs)
 
 
-def answer_model(cands: tuple[Candidate, ...]) -> type[BaseModel]:
-    """The answer's schema for these candidates: the summary first (it costs a few
-    tokens and sets what "the operation" is before any label), one enum field per id,
-    then country, status and relevance (asked last: a small model that decides
-    "not about operations" first labels everything "neither")."""
-    places = tuple(dict.fromkeys(_country_choice(c) for c in cands if c.kind == "place"))
-    fields: dict[str, Any] = {"summary": (_SUMMARY, Field(description="Two sentences."))}
-    for c in cands:
+def answer_model(
+    asked: tuple[Candidate, ...], cands: tuple[Candidate, ...] | None = None
+) -> type[BaseModel]:
+    """The answer's schema: the summary first (it costs a few tokens and sets what
+    "the operation" is before any label), one enum field per asked id, then country
+    (any place of ``cands``), status and relevance (asked last: a small model that
+    decides "not about operations" first labels everything "neither")."""
+    every = asked if cands is None else cands
+    places = tuple(dict.fromkeys(_country_choice(c) for c in every if c.kind == "place"))
+    fields: dict[str, Any] = {"summary": (_SUMMARY, Field(description="One sentence."))}
+    for c in asked:
         # the key carries the name: a small model that writes "G3 Kurdish YPG" before
         # the label decides about that name, instead of repeating the previous label
         fields[c.id] = (Literal[c.labels], Field(alias=key_of(c)))
@@ -171,14 +177,19 @@ def answer_model(cands: tuple[Candidate, ...]) -> type[BaseModel]:
 
 
 def plan(text: str, prompt: Prompt | None = None) -> LabelPlan:
-    """Read ``text`` (the cleaned text the model sees) and build the request."""
+    """Read ``text`` (the cleaned text the model sees) and build the request; a name
+    whose every label the assembly would overrule is not asked about (each costs the
+    model about ten tokens, a second on the embedded model)."""
     cands = tuple(candidates(text, LABELS))
     counted = tuple(tallies(text))
+    operation = (_operation_name(text) or "").lower()
+    asked = tuple(c for c in cands if _matters(text, c, cands, operation))
     return LabelPlan(
         text=text,
         candidates=cands,
+        asked=asked,
         tallies=counted,
-        answer_model=answer_model(cands),
+        answer_model=answer_model(asked, cands),
         prompt=prompt or load_prompt(PROMPT_NAME),
         evidence=relevance.read(text, len(counted)),
     )
@@ -231,13 +242,22 @@ def _start_date(text: str, published: date | None) -> dict[str, Any] | None:
     return None
 
 
+def _operation_match(text: str) -> re.Match[str] | None:
+    return _OPERATION_QUOTED.search(text) or _OPERATION_NAMED.search(text)
+
+
+def _operation_name(text: str) -> str | None:
+    m = _operation_match(text)
+    return m.group(1).strip() if m is not None else None
+
+
 def _header(text: str, published: date | None) -> dict[str, Any]:
     """Operation name, phase, area and start date, where the text states them."""
     out: dict[str, Any] = {}
     start = _start_date(text, published)
     if start is not None:
         out["start_date"] = start
-    m = _OPERATION_QUOTED.search(text) or _OPERATION_NAMED.search(text)
+    m = _operation_match(text)
     if m is not None:
         out["operation_name"] = m.group(1).strip()
         out["operation_evidence"] = {"quote": _sentence(text, m.start(1))}
@@ -343,6 +363,34 @@ def _overruled(text: str, c: Candidate, label: str | None) -> str | None:
     return label
 
 
+def _admitted(
+    text: str, c: Candidate, label: str | None, cands: tuple[Candidate, ...]
+) -> str | None:
+    """The label as the report lists the name under it, or None where the text
+    overrules it (a masthead as a force, a partner country as a foe, a speaker's
+    country as a place, a person no title word makes an official)."""
+    label = _overruled(text, c, label)
+    if label == "operation_force":
+        keep = not overrules.not_a_force(text, c, cands)
+    elif label == "enemy":
+        keep = not overrules.not_a_foe(text, c)
+    elif label == "operation_place":
+        keep = not overrules.not_a_place(text, c)
+    elif label == "official":
+        keep = _first_role(claims.official, text, c, _OFFICIAL_ROLES) is not None
+    else:
+        keep = False
+    return label if keep else None
+
+
+def _matters(text: str, c: Candidate, cands: tuple[Candidate, ...], operation: str) -> bool:
+    """Some label of ``c`` would list it: else the model's answer cannot change the
+    report and the name is not asked about."""
+    if operation and c.name.lower() in (operation, f"operation {operation}"):
+        return False  # the operation's own name is not an actor or a place
+    return any(_admitted(text, c, label, cands) is not None for label in c.labels)
+
+
 def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) -> dict[str, Any]:
     """The report's fields from the model's labels and the library's readings (plain
     data: the caller validates it against the article, which locates every quote and
@@ -364,18 +412,14 @@ def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) ->
         "officials": [],
     }
     header = _header(text, published)
-    operation = (header.get("operation_name") or "").lower()
-    for c in lp.candidates:
-        if operation and c.name.lower() in (operation, f"operation {operation}"):
-            continue  # the operation's own name is not an actor or a place
-        label = _overruled(text, c, got.get(c.id))
+    for c in lp.asked:
+        label = _admitted(text, c, got.get(c.id), lp.candidates)
         if label == "operation_force":
-            if not overrules.not_a_force(text, c, lp.candidates):
-                lists["forces"].append(_force(text, c))
-        elif label == "enemy" and not overrules.not_a_foe(text, c):
+            lists["forces"].append(_force(text, c))
+        elif label == "enemy":
             name, ev = _best(text, c, None, ())
             lists["adversaries"].append({"name": name, "evidence": ev})
-        elif label == "operation_place" and not overrules.not_a_place(text, c):
+        elif label == "operation_place":
             name, ev = _best(text, c, None, ())
             lists["locations"].append(
                 {"name": name, "evidence": ev, "kind": _keyword(name, _PLACE_KIND)}
