@@ -207,7 +207,7 @@ def test_a_recorded_page_in_the_labelling_mode(settings_for: Any, cassette: Any)
         props[k]["enum"] == ["official", "not_official"] for k in person_keys
     )
     report = ex.value
-    assert ex.meta.prompt_version == "operation_labels.v2"
+    assert ex.meta.prompt_version == "operation_labels.v3"
     assert ex.meta.usage.requests == 1
     assert report.operation_name == "Iron Harvest"
     assert report.phase == 2

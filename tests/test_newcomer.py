@@ -301,7 +301,7 @@ def test_readme_is_a_front_page() -> None:
     )
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
     assert model in ci and blocks[0].split(" && ")[1].split(" pip install")[0] in ci
-    assert "7 minutes" in first and "median 42 s" in first  # the first run's cost, up front
+    assert "7 minutes" in first and "median 32 s" in first  # the first run's cost, up front
     pictures = re.findall(r"!\[[^\]]+\]\(([^)]+\.png)\)", text)
     assert pictures and all((ROOT / p).is_file() for p in pictures)
     assert text.index(pictures[0]) < len(text) // 2  # near the top
