@@ -102,12 +102,18 @@ class LabelPlan:
     text: str
     #: every name the text gives (the assembly and the country read them all)
     candidates: tuple[Candidate, ...]
-    #: the names whose label can change the report: the prompt lists only these
-    asked: tuple[Candidate, ...]
+    #: per candidate id, each label that lists the name and the list it goes to (the
+    #: label itself, or the kind the text shows); a label the text overrules is absent
+    listing: dict[str, dict[str, str]]
     tallies: tuple[Tally, ...]
     answer_model: type[BaseModel]
     prompt: Prompt
     evidence: relevance.Evidence
+
+    @property
+    def asked(self) -> tuple[Candidate, ...]:
+        """The names whose label can change the report: the prompt lists only these."""
+        return tuple(c for c in self.candidates if self.listing.get(c.id))
 
     def candidate_lines(self) -> str:
         """The list the prompt shows: one line per kind, ids with names."""
@@ -156,15 +162,12 @@ class _Answer(BaseModel):
         return cls.model_validate(data, **kwargs)
 
 
-def answer_model(
-    asked: tuple[Candidate, ...], cands: tuple[Candidate, ...] | None = None
-) -> type[BaseModel]:
+def answer_model(asked: tuple[Candidate, ...], cands: tuple[Candidate, ...]) -> type[BaseModel]:
     """The answer's schema: the summary first (it costs a few tokens and sets what
     "the operation" is before any label), one enum field per asked id, then country
     (any place of ``cands``), status and relevance (asked last: a small model that
     decides "not about operations" first labels everything "neither")."""
-    every = asked if cands is None else cands
-    places = tuple(dict.fromkeys(_country_choice(c) for c in every if c.kind == "place"))
+    places = tuple(dict.fromkeys(_country_choice(c) for c in cands if c.kind == "place"))
     fields: dict[str, Any] = {"summary": (_SUMMARY, Field(description="One sentence."))}
     for c in asked:
         # the key carries the name: a small model that writes "G3 Kurdish YPG" before
@@ -183,11 +186,12 @@ def plan(text: str, prompt: Prompt | None = None) -> LabelPlan:
     cands = tuple(candidates(text, LABELS))
     counted = tuple(tallies(text))
     operation = (_operation_name(text) or "").lower()
-    asked = tuple(c for c in cands if _matters(text, c, cands, operation))
+    listing = {c.id: _listing(text, c, cands, operation) for c in cands}
+    asked = tuple(c for c in cands if listing[c.id])
     return LabelPlan(
         text=text,
         candidates=cands,
-        asked=asked,
+        listing=listing,
         tallies=counted,
         answer_model=answer_model(asked, cands),
         prompt=prompt or load_prompt(PROMPT_NAME),
@@ -383,12 +387,15 @@ def _admitted(
     return label if keep else None
 
 
-def _matters(text: str, c: Candidate, cands: tuple[Candidate, ...], operation: str) -> bool:
-    """Some label of ``c`` would list it: else the model's answer cannot change the
-    report and the name is not asked about."""
+def _listing(
+    text: str, c: Candidate, cands: tuple[Candidate, ...], operation: str
+) -> dict[str, str]:
+    """Each label of ``c`` that would list it, with the list it goes to; empty when the
+    model's answer cannot change the report, and the name is not asked about."""
     if operation and c.name.lower() in (operation, f"operation {operation}"):
-        return False  # the operation's own name is not an actor or a place
-    return any(_admitted(text, c, label, cands) is not None for label in c.labels)
+        return {}  # the operation's own name is not an actor or a place
+    admitted = {label: _admitted(text, c, label, cands) for label in c.labels}
+    return {label: kept for label, kept in admitted.items() if kept is not None}
 
 
 def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) -> dict[str, Any]:
@@ -413,7 +420,7 @@ def assemble(lp: LabelPlan, answer: BaseModel, published: date | None = None) ->
     }
     header = _header(text, published)
     for c in lp.asked:
-        label = _admitted(text, c, got.get(c.id), lp.candidates)
+        label = lp.listing[c.id].get(got.get(c.id) or "")
         if label == "operation_force":
             lists["forces"].append(_force(text, c))
         elif label == "enemy":

@@ -352,8 +352,8 @@ def scene_count(text: str, c: Candidate) -> int:
 
 def _headline_line(text: str, start: int) -> bool:
     """The line holding ``start`` is a headline: short, with no sentence's end."""
-    line = text[text.rfind("\n", 0, start) + 1 : text.find("\n", start) % (len(text) + 1)]
-    line = line.strip()
+    end = text.find("\n", start)
+    line = text[text.rfind("\n", 0, start) + 1 : end if end >= 0 else len(text)].strip()
     return bool(line) and len(line.split()) <= 20 and line[-1] not in ".!?:;,"
 
 
